@@ -1,0 +1,242 @@
+"""Pure signal kernels: gaps, filtering, derivatives, hysteresis, runs.
+
+Every function takes arrays with time on axis 0 and real time stamps ``t`` in
+seconds (never ``i / fps``) and returns new arrays; nothing here reads files or
+logs.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import NDArray
+from scipy import signal as sps
+
+FloatArray = NDArray[np.float64]
+
+
+def runs(mask: NDArray[np.bool_]) -> NDArray[np.int64]:
+    """Start and stop indices of the runs of True in a 1-D mask.
+
+    Parameters
+    ----------
+    mask : (T,) bool
+
+    Returns
+    -------
+    (K, 2) int array of half-open ``[start, stop)`` index pairs, in order.
+    Empty (0, 2) when the mask has no True.
+
+    Examples
+    --------
+    >>> runs(np.array([0, 1, 1, 0, 1], bool)).tolist()
+    [[1, 3], [4, 5]]
+    """
+    m = np.asarray(mask, dtype=bool).ravel()
+    if m.size == 0:
+        return np.zeros((0, 2), np.int64)
+    d = np.diff(np.concatenate(([False], m, [False])).astype(np.int8))
+    starts = np.flatnonzero(d == 1)
+    stops = np.flatnonzero(d == -1)
+    return np.stack([starts, stops], axis=1).astype(np.int64)
+
+
+def interpolate_gaps(t: FloatArray, x: NDArray[np.floating], max_gap_s: float) -> FloatArray:
+    """Linearly fill interior NaN gaps no longer than ``max_gap_s``.
+
+    A gap's length is the time between the last valid sample before it and the
+    first valid sample after it. Leading and trailing NaNs are never filled.
+
+    Parameters
+    ----------
+    t : (T,) float
+        Timestamps (s), strictly increasing.
+    x : (T, ...) float
+        Signal; each trailing column is handled independently.
+    max_gap_s : float
+        Longest gap to bridge (s).
+
+    Returns
+    -------
+    (T, ...) float64 copy with short gaps filled.
+    """
+    t = np.asarray(t, np.float64)
+    y = np.array(x, dtype=np.float64, copy=True)
+    flat = y.reshape(y.shape[0], -1)
+    for j in range(flat.shape[1]):
+        col = flat[:, j]
+        bad = ~np.isfinite(col)
+        if not bad.any() or bad.all():
+            continue
+        good = np.flatnonzero(~bad)
+        for start, stop in runs(bad):
+            if start == 0 or stop == len(col):
+                continue
+            if t[stop] - t[start - 1] <= max_gap_s + 1e-12:
+                col[start:stop] = np.interp(t[start:stop], t[good], col[good])
+    return y
+
+
+def is_uniform(t: FloatArray, rtol: float = 0.01) -> bool:
+    """True when every frame interval is within ``rtol`` of the median interval."""
+    t = np.asarray(t, np.float64)
+    if t.size < 3:
+        return True
+    dt = np.diff(t)
+    med = float(np.median(dt))
+    return bool(np.all(np.abs(dt - med) <= rtol * med))
+
+
+def sample_rate_hz(t: FloatArray) -> float:
+    """Median sample rate (Hz) of timestamps ``t``."""
+    dt = np.diff(np.asarray(t, np.float64))
+    if dt.size == 0:
+        return float("nan")
+    return float(1.0 / np.median(dt))
+
+
+def resample_uniform(t: FloatArray, x: NDArray[np.floating], fs: float) -> tuple[FloatArray, FloatArray]:
+    """Resample onto a uniform grid at ``fs`` Hz starting at ``t[0]``.
+
+    Linear interpolation; a grid point is NaN when either neighbour is NaN.
+
+    Returns
+    -------
+    tu : (U,) float, the uniform grid (s)
+    xu : (U, ...) float, the resampled signal
+    """
+    t = np.asarray(t, np.float64)
+    xa = np.asarray(x, np.float64)
+    n = int(np.floor((t[-1] - t[0]) * fs + 1e-9)) + 1
+    tu = t[0] + np.arange(n) / fs
+    flat = xa.reshape(xa.shape[0], -1)
+    out = np.empty((n, flat.shape[1]))
+    idx = np.clip(np.searchsorted(t, tu, side="right") - 1, 0, len(t) - 2) if len(t) > 1 else np.zeros(n, int)
+    for j in range(flat.shape[1]):
+        col = flat[:, j]
+        if len(t) == 1:
+            out[:, j] = col[0]
+            continue
+        t0, t1 = t[idx], t[idx + 1]
+        w = np.clip((tu - t0) / (t1 - t0), 0.0, 1.0)
+        out[:, j] = col[idx] * (1 - w) + col[idx + 1] * w
+    return tu, out.reshape((n,) + xa.shape[1:])
+
+
+def lowpass(x: NDArray[np.floating], cutoff_hz: float, fs: float, order: int = 2) -> FloatArray:
+    """Zero-phase Butterworth low-pass (``sosfiltfilt``) along axis 0, NaN-aware.
+
+    NaNs are bridged by linear interpolation (held constant at the ends) for the
+    filtering and put back afterwards. Signals too short to filter are returned as is.
+
+    Parameters
+    ----------
+    x : (T, ...) float
+        Uniformly sampled signal.
+    cutoff_hz : float
+        -3 dB cut-off frequency of the single pass (Hz); must be below ``fs / 2``.
+    fs : float
+        Sample rate (Hz).
+    order : int
+        Filter order of one pass (the zero-phase result has twice the roll-off).
+    """
+    xa = np.array(x, dtype=np.float64, copy=True)
+    if not 0 < cutoff_hz < fs / 2:
+        raise ValueError(f"lowpass: cutoff {cutoff_hz} Hz must be in (0, fs/2 = {fs / 2} Hz)")
+    sos = sps.butter(order, cutoff_hz, btype="low", output="sos", fs=fs)
+    flat = xa.reshape(xa.shape[0], -1)
+    n = flat.shape[0]
+    padlen = min(3 * (2 * len(sos) + 1), n - 1)
+    if n < 4:
+        return xa
+    idx = np.arange(n)
+    for j in range(flat.shape[1]):
+        col = flat[:, j]
+        bad = ~np.isfinite(col)
+        if bad.all():
+            continue
+        filled = np.interp(idx, idx[~bad], col[~bad]) if bad.any() else col
+        res = sps.sosfiltfilt(sos, filled, padlen=padlen)
+        res[bad] = np.nan
+        flat[:, j] = res
+    return xa
+
+
+def lowpass_t(t: FloatArray, x: NDArray[np.floating], cutoff_hz: float, order: int = 2) -> FloatArray:
+    """Zero-phase low-pass of a signal with real (possibly non-uniform) timestamps.
+
+    Uniform series are filtered directly with ``fs`` from the timestamps; a
+    non-uniform one is resampled onto a uniform grid at its median rate,
+    filtered, and interpolated back onto ``t``.
+    """
+    t = np.asarray(t, np.float64)
+    fs = sample_rate_hz(t)
+    cutoff = min(cutoff_hz, 0.45 * fs)
+    if is_uniform(t):
+        return lowpass(x, cutoff, fs, order)
+    tu, xu = resample_uniform(t, x, fs)
+    yu = lowpass(xu, cutoff, fs, order)
+    flat = yu.reshape(yu.shape[0], -1)
+    out = np.empty((len(t), flat.shape[1]))
+    for j in range(flat.shape[1]):
+        out[:, j] = np.interp(t, tu, flat[:, j])
+    xa = np.asarray(x, np.float64)
+    out = out.reshape(xa.shape)
+    out[~np.isfinite(xa)] = np.nan
+    return out
+
+
+def derivative(t: FloatArray, x: NDArray[np.floating]) -> FloatArray:
+    """Time derivative along axis 0 in units of x per second (central differences on real ``t``)."""
+    t = np.asarray(t, np.float64)
+    xa = np.asarray(x, np.float64)
+    if len(t) < 2:
+        return np.zeros_like(xa)
+    return np.asarray(np.gradient(xa, t, axis=0))
+
+
+@dataclass
+class Hysteresis:
+    """Online two-threshold switch (Schmitt trigger).
+
+    The state turns on when the input rises to ``high`` or above and off when it
+    falls to ``low`` or below; in between, and for NaN input, it keeps its state.
+
+    Attributes
+    ----------
+    low, high : float
+        Thresholds, ``low < high``.
+    state : bool
+        Current state.
+    """
+
+    low: float
+    high: float
+    state: bool = False
+
+    def __post_init__(self) -> None:
+        if not self.low < self.high:
+            raise ValueError(f"Hysteresis: expected low < high, got {self.low} >= {self.high}")
+
+    def update(self, value: float) -> bool:
+        """Feed one sample; returns the state after it."""
+        if value >= self.high:
+            self.state = True
+        elif value <= self.low:
+            self.state = False
+        return self.state
+
+
+def hysteresis(x: NDArray[np.floating], low: float, high: float, initial: bool = False) -> NDArray[np.bool_]:
+    """Offline driver of :class:`Hysteresis`: the state after each sample of ``x``."""
+    h = Hysteresis(low, high, initial)
+    return np.array([h.update(float(v)) for v in np.asarray(x, np.float64)], dtype=bool)
+
+
+def crossing_time(t0: float, x0: float, t1: float, x1: float, level: float) -> float:
+    """Time at which the straight line between two samples crosses ``level`` (s)."""
+    if x1 == x0:
+        return 0.5 * (t0 + t1)
+    w = (level - x0) / (x1 - x0)
+    return float(t0 + np.clip(w, 0.0, 1.0) * (t1 - t0))

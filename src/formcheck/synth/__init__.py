@@ -1,0 +1,1 @@
+"""Synthetic athlete: rendered exercise videos with exact ground truth."""

@@ -1,0 +1,398 @@
+"""Typed values passed between the pipeline's stages.
+
+``Landmarks`` is the stage boundary: after :mod:`formcheck.pose` everything
+consumes it (or its saved ``.npz``), so re-analysis never reruns the model and
+every analysis module is testable from literal arrays.
+
+All times are seconds from the first frame's presentation timestamp.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from dataclasses import asdict, dataclass, field, fields
+from pathlib import Path
+from typing import Any, Literal
+
+import numpy as np
+from numpy.typing import NDArray
+
+N_LANDMARKS = 33
+"""Number of MediaPipe Pose landmarks per person."""
+
+Side = Literal["left", "right"]
+ContactSide = Literal["both", "left", "right"]
+
+
+class FormcheckError(Exception):
+    """An error with a one-line message meant for the user (bad input, missing model...)."""
+
+
+@dataclass(frozen=True)
+class VideoMeta:
+    """What the container says about a video (or a camera stream).
+
+    Attributes
+    ----------
+    path : str
+        Source path (or ``"camera:N"``).
+    fps : float
+        Average frame rate (frames / s) from the container, not rounded (29.97 stays 29.97).
+    frame_count : int
+        Number of decoded frames.
+    duration_s : float
+        Time of the last frame minus time of the first, plus one mean frame period (s).
+    width, height : int
+        Frame size in pixels *after* applying the rotation metadata.
+    rotation_deg : int
+        Rotation applied to decoded frames (0, 90, 180, 270), clockwise.
+    t0_s : float
+        Presentation timestamp of the first frame in the container (s); report times are relative to it.
+    """
+
+    path: str
+    fps: float
+    frame_count: int
+    duration_s: float
+    width: int
+    height: int
+    rotation_deg: int = 0
+    t0_s: float = 0.0
+
+    def __post_init__(self) -> None:
+        if self.width <= 0 or self.height <= 0:
+            raise ValueError(f"VideoMeta: expected positive frame size, got {self.width}x{self.height}")
+        if not np.isfinite(self.fps) or self.fps <= 0:
+            raise ValueError(f"VideoMeta: expected a positive fps, got {self.fps}")
+        if self.rotation_deg not in (0, 90, 180, 270):
+            raise ValueError(f"VideoMeta: rotation_deg must be 0/90/180/270, got {self.rotation_deg}")
+
+    def to_source(self) -> dict[str, Any]:
+        """The report's ``source`` object."""
+        return {
+            "path": self.path,
+            "fps": round(float(self.fps), 6),
+            "frame_count": int(self.frame_count),
+            "duration_s": round(float(self.duration_s), 6),
+            "width": int(self.width),
+            "height": int(self.height),
+            "rotation_deg": int(self.rotation_deg),
+        }
+
+
+def _check(name: str, arr: NDArray[Any], shape: tuple[int, ...]) -> None:
+    if arr.shape != shape:
+        raise ValueError(f"Landmarks.{name}: expected shape {shape}, got {arr.shape}")
+
+
+@dataclass(frozen=True, eq=False)
+class Landmarks:
+    """A pose time series for one person.
+
+    Attributes
+    ----------
+    t : (T,) float64
+        Frame times in seconds from the first frame, strictly increasing (container timestamps).
+    xyz : (T, 33, 3) float32
+        Image landmarks: x and y normalized to [0, 1] by frame width and height (y grows
+        downwards), z MediaPipe's relative depth. NaN in frames where nobody was detected.
+    visibility : (T, 33) float32
+        Per-landmark visibility in [0, 1]; NaN where nobody was detected.
+    presence : (T, 33) float32
+        Per-landmark presence in [0, 1]; NaN where nobody was detected.
+    world : (T, 33, 3) float32
+        World landmarks in metres, origin between the hips, y down; NaN where nobody was detected.
+    meta : VideoMeta
+        The source video.
+    model : str
+        Model used (file name of the ``.task``, or ``"synthetic"``).
+    """
+
+    t: NDArray[np.float64]
+    xyz: NDArray[np.float32]
+    visibility: NDArray[np.float32]
+    presence: NDArray[np.float32]
+    world: NDArray[np.float32]
+    meta: VideoMeta
+    model: str = "unknown"
+
+    def __post_init__(self) -> None:
+        t = np.asarray(self.t, dtype=np.float64)
+        object.__setattr__(self, "t", t)
+        if t.ndim != 1:
+            raise ValueError(f"Landmarks.t: expected shape (T,), got {t.shape}")
+        n = t.shape[0]
+        for name, shape in (
+            ("xyz", (n, N_LANDMARKS, 3)),
+            ("visibility", (n, N_LANDMARKS)),
+            ("presence", (n, N_LANDMARKS)),
+            ("world", (n, N_LANDMARKS, 3)),
+        ):
+            arr = np.asarray(getattr(self, name), dtype=np.float32)
+            _check(name, arr, shape)
+            object.__setattr__(self, name, arr)
+        if n > 1 and not np.all(np.diff(t) > 0):
+            raise ValueError("Landmarks.t: timestamps must be strictly increasing")
+        if not np.all(np.isfinite(t)):
+            raise ValueError("Landmarks.t: timestamps must be finite")
+
+    def __len__(self) -> int:
+        return int(self.t.shape[0])
+
+    @property
+    def detected(self) -> NDArray[np.bool_]:
+        """(T,) True where a person was detected."""
+        return np.isfinite(self.xyz[:, 0, 0])
+
+    def xy_px(self) -> NDArray[np.float64]:
+        """(T, 33, 2) image landmarks in pixels (isotropic units, y down)."""
+        out = self.xyz[:, :, :2].astype(np.float64)
+        out[:, :, 0] *= self.meta.width
+        out[:, :, 1] *= self.meta.height
+        return out
+
+    @classmethod
+    def empty(cls, meta: VideoMeta, model: str = "unknown") -> Landmarks:
+        """A series with no frames."""
+        z3 = np.zeros((0, N_LANDMARKS, 3), np.float32)
+        z1 = np.zeros((0, N_LANDMARKS), np.float32)
+        return cls(np.zeros(0), z3, z1, z1.copy(), z3.copy(), meta, model)
+
+    @classmethod
+    def from_frames(
+        cls,
+        t: list[float] | NDArray[np.float64],
+        frames: list[NDArray[np.float32] | None],
+        meta: VideoMeta,
+        model: str,
+    ) -> Landmarks:
+        """Build from per-frame ``(33, 9)`` rows ``[x, y, z, vis, pres, wx, wy, wz, _]`` or None."""
+        n = len(frames)
+        xyz = np.full((n, N_LANDMARKS, 3), np.nan, np.float32)
+        vis = np.full((n, N_LANDMARKS), np.nan, np.float32)
+        pres = np.full((n, N_LANDMARKS), np.nan, np.float32)
+        world = np.full((n, N_LANDMARKS, 3), np.nan, np.float32)
+        for i, f in enumerate(frames):
+            if f is None:
+                continue
+            xyz[i] = f[:, 0:3]
+            vis[i] = f[:, 3]
+            pres[i] = f[:, 4]
+            world[i] = f[:, 5:8]
+        return cls(np.asarray(t, np.float64), xyz, vis, pres, world, meta, model)
+
+    def save(self, path: str | Path) -> None:
+        """Write to ``.npz`` atomically."""
+        path = Path(path)
+        meta = json.dumps(asdict(self.meta))
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp.npz")
+        os.close(fd)
+        try:
+            np.savez_compressed(
+                tmp,
+                t=self.t,
+                xyz=self.xyz,
+                visibility=self.visibility,
+                presence=self.presence,
+                world=self.world,
+                meta=np.array(meta),
+                model=np.array(self.model),
+                format=np.array("formcheck.landmarks/1"),
+            )
+            os.replace(tmp, path)
+        finally:
+            if os.path.exists(tmp):
+                os.unlink(tmp)
+
+    @classmethod
+    def load(cls, path: str | Path) -> Landmarks:
+        """Read a ``.npz`` written by :meth:`save`; raises FormcheckError if it is not one."""
+        path = Path(path)
+        if not path.is_file():
+            raise FormcheckError(f"landmarks file not found: {path}")
+        try:
+            with np.load(path, allow_pickle=False) as z:
+                if "format" not in z or not str(z["format"]).startswith("formcheck.landmarks/"):
+                    raise FormcheckError(f"{path} is not a formcheck landmarks file")
+                meta_d = json.loads(str(z["meta"]))
+                names = {f.name for f in fields(VideoMeta)}
+                meta = VideoMeta(**{k: v for k, v in meta_d.items() if k in names})
+                return cls(z["t"], z["xyz"], z["visibility"], z["presence"], z["world"], meta, str(z["model"]))
+        except FormcheckError:
+            raise
+        except (OSError, ValueError, KeyError) as exc:
+            raise FormcheckError(f"cannot read landmarks file {path}: {exc}") from exc
+
+
+@dataclass(frozen=True)
+class Event:
+    """A typed event emitted by a detector (online or offline).
+
+    Attributes
+    ----------
+    type : str
+        ``"touchdown"``, ``"takeoff"``, ``"heel_touch"``, ``"contact"``, ``"rep"``,
+        ``"phase"``, ``"hold_start"``, ``"hold_end"``, ``"cue"``...
+    t_s : float
+        Media time of the event (s from the first frame).
+    data : dict
+        Event-specific values (JSON-serialisable), e.g. ``{"gct_s": 0.182}``.
+    """
+
+    type: str
+    t_s: float
+    data: dict[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"type": self.type, "t_s": float(self.t_s), **self.data}
+
+
+@dataclass(frozen=True)
+class Contact:
+    """One ground contact of a hopping set.
+
+    Attributes
+    ----------
+    touchdown_s, takeoff_s : float
+        Event times (s), sub-frame where the model allows.
+    gct_s : float
+        Ground contact time, ``takeoff_s - touchdown_s`` (s).
+    flight_s : float or None
+        Flight time before this contact (s); None for the first contact.
+    heel_touch : bool
+        Whether the heel reached the floor during this contact.
+    side : {"both", "left", "right"}
+        Which foot (feet) made the contact.
+    touchdown_unc_s, takeoff_unc_s : float
+        One-sigma timing uncertainty of each event (s).
+    heel_confidence : float
+        Confidence in ``heel_touch`` in [0, 1].
+    """
+
+    touchdown_s: float
+    takeoff_s: float
+    gct_s: float
+    flight_s: float | None
+    heel_touch: bool
+    side: ContactSide = "both"
+    touchdown_unc_s: float = float("nan")
+    takeoff_unc_s: float = float("nan")
+    heel_confidence: float = float("nan")
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if not self.takeoff_s >= self.touchdown_s:
+            raise ValueError(f"Contact: takeoff {self.takeoff_s} before touchdown {self.touchdown_s}")
+        if self.side not in ("both", "left", "right"):
+            raise ValueError(f"Contact.side: expected both/left/right, got {self.side!r}")
+
+    def to_dict(self) -> dict[str, Any]:
+        d = {k: v for k, v in asdict(self).items() if k != "extra"}
+        d.update(self.extra)
+        return _jsonable(d)
+
+
+@dataclass(frozen=True)
+class Rep:
+    """One repetition.
+
+    Attributes
+    ----------
+    side : {"left", "right"} or None
+        Working side for single-leg / single-side exercises, else None.
+    start_s, bottom_s, end_s : float
+        Start of the eccentric, turning point, end of the concentric (s).
+    eccentric_s, concentric_s : float
+        Lowering and rising durations (s); a pause at the bottom is in neither.
+    confidence : float
+        Landmark-visibility confidence of the rep in [0, 1].
+    flags : list of str
+        Problems with the rep (``"fast_eccentric"``, ``"shallow"``, ``"low_confidence"``...).
+    """
+
+    side: Side | None
+    start_s: float
+    bottom_s: float
+    end_s: float
+    eccentric_s: float
+    concentric_s: float
+    confidence: float = 1.0
+    flags: tuple[str, ...] = ()
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if not (self.start_s <= self.bottom_s <= self.end_s):
+            raise ValueError(f"Rep: expected start <= bottom <= end, got {self.start_s}, {self.bottom_s}, {self.end_s}")
+        if self.side not in (None, "left", "right"):
+            raise ValueError(f"Rep.side: expected left/right/None, got {self.side!r}")
+
+    def to_dict(self) -> dict[str, Any]:
+        d = {k: v for k, v in asdict(self).items() if k != "extra"}
+        d["flags"] = list(self.flags)
+        d.update(self.extra)
+        return _jsonable(d)
+
+
+@dataclass(frozen=True)
+class Hold:
+    """An isometric hold.
+
+    Attributes
+    ----------
+    side : {"left", "right"} or None
+    start_s, end_s, duration_s : float
+        Seconds; ``duration_s = end_s - start_s``.
+    """
+
+    side: Side | None
+    start_s: float
+    end_s: float
+    duration_s: float
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if not self.end_s >= self.start_s:
+            raise ValueError(f"Hold: end {self.end_s} before start {self.start_s}")
+
+    def to_dict(self) -> dict[str, Any]:
+        d = {k: v for k, v in asdict(self).items() if k != "extra"}
+        d.update(self.extra)
+        return _jsonable(d)
+
+
+@dataclass
+class Analysis:
+    """What an analysis module returns: records, a summary, and cues."""
+
+    contacts: list[Contact] = field(default_factory=list)
+    reps: list[Rep] = field(default_factory=list)
+    holds: list[Hold] = field(default_factory=list)
+    summary: dict[str, Any] = field(default_factory=dict)
+    feedback: list[str] = field(default_factory=list)
+    params: dict[str, Any] = field(default_factory=dict)
+    events: list[Event] = field(default_factory=list)
+
+
+def _jsonable(obj: Any) -> Any:
+    """Convert numpy scalars / NaN to JSON-friendly values (NaN -> None)."""
+    if isinstance(obj, dict):
+        return {str(k): _jsonable(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [_jsonable(v) for v in obj]
+    if isinstance(obj, (np.bool_, bool)):
+        return bool(obj)
+    if isinstance(obj, (np.integer,)):
+        return int(obj)
+    if isinstance(obj, (float, np.floating)):
+        f = float(obj)
+        return None if not np.isfinite(f) else f
+    if isinstance(obj, np.ndarray):
+        return _jsonable(obj.tolist())
+    return obj
+
+
+def jsonable(obj: Any) -> Any:
+    """Public alias of the JSON conversion used for reports."""
+    return _jsonable(obj)
