@@ -1,28 +1,925 @@
-"""Ground contacts of hopping sets (placeholder until the contacts issue lands)."""
+"""Ground contacts of hopping sets: touchdown, takeoff, contact and flight times, reactive strength, heel touches.
+
+One algorithm, two drivers
+--------------------------
+:class:`OnlineContactDetector` runs frame by frame (live feedback). For every frame it
+
+1. converts the image landmarks to pixels and repairs left/right leg swaps (a flip of the *relative* left-right
+   foot configuration between consecutive frames, which is invariant to the common hopping motion);
+2. takes each foot's sole point (the lower of heel and toe in the image) and its height above the floor in
+   leg lengths (hip-knee + knee-ankle, median over the frames so far), the floor being the median sole level of
+   the last contacts (before the first contact: a high percentile of the warm-up frames);
+3. feeds the lowest reliable foot's height through a two-threshold switch whose thresholds are body-relative
+   (leg lengths) and widened to the measured landmark noise; ground phases shorter than ``min_contact_s``
+   are glitches, ground phases longer than ``max_gct_s`` are standing, not hops.
+
+:func:`analyze_contacts` drives the same detector over the whole series and then refines the timing with the
+whole signal: a robust floor line (height and tilt, plus a slow per-contact correction) fitted to the sole
+points of every contact, and for each flight a parabola (ballistic flight: height is quadratic in time)
+fitted to the airborne samples and intersected with the floor level of the contacts on either side. That
+gives sub-frame touchdown and takeoff times with a one-sigma uncertainty from the fit covariance.
+
+Heel touch: during a contact the foot pitch (heel above toe, from the heel and foot-index landmarks in a side
+view) is compared with the flat-foot pitch (measured on a standing phase when there is one, else 0°). A heel
+is down when the pitch comes within ``heel_pitch_deg`` of flat. In a front view the foot is foreshortened,
+the pitch is not observable and the heel is reported with confidence 0.
+"""
 
 from __future__ import annotations
+
+import logging
+import math
+from dataclasses import asdict, dataclass, field
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 
+from formcheck import skeleton as sk
 from formcheck.exercises import Exercise
-from formcheck.types import Analysis, Event, Landmarks, VideoMeta
+from formcheck.types import Analysis, Contact, ContactSide, Event, Landmarks, VideoMeta
+
+log = logging.getLogger(__name__)
+
+G_M_S2 = 9.81
+"""Standard gravity (m / s²)."""
+
+_JOINTS = ("hip", "knee", "ankle", "heel", "toe")
+_HIP, _KNEE, _ANKLE, _HEEL, _TOE = range(5)
+_SIDES: tuple[str, str] = ("left", "right")
+_IDX = np.array([[sk.SIDE_INDEX[s][j] for j in _JOINTS] for s in _SIDES])  # (2, 5)
 
 
-def analyze_contacts(lm: Landmarks, exercise: Exercise) -> Analysis:
-    """Find every ground contact in ``lm``."""
-    return Analysis()
+@dataclass(frozen=True)
+class ContactParams:
+    """Thresholds and filters of the contact detector (body-relative units, seconds).
+
+    Attributes
+    ----------
+    low_min_leg, high_min_leg : float
+        Smallest on-ground / airborne thresholds of the sole height (leg lengths).
+    noise_k : float
+        Thresholds are widened to ``noise_k`` times the landmark noise (leg lengths, one sigma).
+    min_contact_s : float
+        Ground phases shorter than this are landmark glitches (s).
+    max_gct_s : float
+        Ground phases longer than this are standing, not hops (s).
+    max_gap_s : float
+        Longer runs of missing frames reset the detector (s).
+    warmup_s : float
+        Frames buffered before the first decision (floor, leg length and noise need data) (s).
+    vis_min : float
+        A foot (heel and toe) with lower visibility is ignored when the other foot is reliable.
+    swap_ratio : float
+        A frame's legs are swapped back when the swapped left-right configuration is this many times closer
+        to the previous frame's than the unswapped one.
+    swap_min_leg : float
+        ... and the unswapped configuration moved by more than this (leg lengths, summed over 4 joints).
+    heel_pitch_deg : float
+        Heel down when the foot pitch comes within this of the flat-foot pitch (degrees).
+    min_foot_view : float
+        Apparent heel-toe length below this (leg lengths) means a front view: heel not observable.
+    fit_margin_k : float
+        Samples used in the flight parabola are higher than this many noise sigmas above the floor.
+    leg_m : float
+        Assumed hip-to-ankle length (m), used only to report the flight parabolas' curvature in m/s².
+    refine_tol_s : float
+        A refined event further than this (or 3 frames) from the detector's frame-level estimate is rejected.
+    """
+
+    low_min_leg: float = 0.02
+    high_min_leg: float = 0.04
+    noise_k: float = 3.0
+    min_contact_s: float = 0.03
+    max_gct_s: float = 1.0
+    max_gap_s: float = 0.25
+    warmup_s: float = 0.5
+    vis_min: float = 0.5
+    swap_ratio: float = 0.4
+    swap_min_leg: float = 0.15
+    heel_pitch_deg: float = 8.0
+    min_foot_view: float = 0.12
+    fit_margin_k: float = 3.0
+    leg_m: float = 0.86
+    refine_tol_s: float = 0.06
+
+
+@dataclass
+class _Phase:
+    """A ground phase found by the online detector (frame indices into the detector's buffers)."""
+
+    start: int  # first ground frame
+    stop: int = -1  # first airborne frame after it
+    td_s: float = float("nan")
+    to_s: float = float("nan")
+    truncated: bool = False  # started at the first frame or after a reset: touchdown unknown
+    open_end: bool = False  # still on the ground when the stream ended: takeoff unknown
+    standing: bool = False
+    emitted_td: bool = False
+    contact: Contact | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def _robust_sigma(x: NDArray[np.float64]) -> float:
+    x = x[np.isfinite(x)]
+    if x.size < 5:
+        return float("nan")
+    return float(1.4826 * np.median(np.abs(x - np.median(x))))
+
+
+def _pitch_deg(p: NDArray[np.float64]) -> NDArray[np.float64]:
+    """Foot pitch (deg, heel above toe positive) from points ``(..., 5, 2)`` in pixels (y down)."""
+    d = p[..., _TOE, :] - p[..., _HEEL, :]
+    return np.degrees(np.arctan2(d[..., 1], np.abs(d[..., 0])))
+
+
+def _leg_px(p: NDArray[np.float64]) -> NDArray[np.float64]:
+    """Hip-knee + knee-ankle length (px) of points ``(..., 5, 2)``."""
+    return np.asarray(
+        np.linalg.norm(p[..., _HIP, :] - p[..., _KNEE, :], axis=-1)
+        + np.linalg.norm(p[..., _KNEE, :] - p[..., _ANKLE, :], axis=-1)
+    )
 
 
 class OnlineContactDetector:
-    """Frame-by-frame contact detector."""
+    """Frame-by-frame ground-contact detector (live feedback); the offline analysis drives the same code.
 
-    def __init__(self, meta: VideoMeta, exercise: Exercise) -> None:
+    Latency: a touchdown is reported ``max(1 frame, min_contact_s)`` after it happens (0.03 s at 240 fps,
+    one frame = 0.033 s at 30 fps); a takeoff (with its ``contact`` and ``heel_touch`` events) once the sole
+    has risen above the airborne threshold, typically 1-2 frames plus 0.02-0.04 s after the takeoff (the time
+    to rise 0.04 leg lengths at 1-2 m/s). Nothing is decided during the first ``warmup_s`` (0.5 s); those
+    frames are then replayed, so no event is lost. Online times are frame-level estimates (straight-line
+    crossing of the floor level); :func:`analyze_contacts` refines them.
+
+    Parameters
+    ----------
+    meta : VideoMeta
+        The stream (frame size converts normalized landmarks to isotropic pixels).
+    exercise : Exercise
+        A ``kind == "contacts"`` exercise.
+    params : ContactParams, optional
+    """
+
+    def __init__(self, meta: VideoMeta, exercise: Exercise, params: ContactParams | None = None) -> None:
         self.meta = meta
         self.exercise = exercise
+        self.p = params or ContactParams()
+        self._scale = np.array([meta.width, meta.height], np.float64)
+        self.t: list[float] = []
+        self.pts: list[NDArray[np.float64]] = []  # (2, 5, 2) px after swap repair
+        self.vis: list[NDArray[np.float64]] = []  # (2, 5)
+        self.h: list[NDArray[np.float64]] = []  # (3,) sole height left, right, combined (leg lengths)
+        self.phases: list[_Phase] = []
+        self.swaps_repaired = 0
+        self._swapped = False
+        self._legs: list[float] = []
+        self.leg_px = float("nan")
+        self.floor_y = float("nan")
+        self.sigma = float("nan")  # sole-height noise (leg lengths)
+        self.low = self.p.low_min_leg
+        self.high = self.p.high_min_leg
+        self.flat_pitch_deg = 0.0
+        self.flat_calibrated = False
+        self._state: str | None = None  # None (undecided), "air", "ground"
+        self._open: _Phase | None = None
+        self._ready = False
+        self._last_valid = -1
+        self._n_hops = 0
 
+    # ------------------------------------------------------------------ per-frame front end
+    def _front(self, xyz: NDArray[np.float32], visibility: NDArray[np.float32]) -> tuple[
+            NDArray[np.float64], NDArray[np.float64]]:
+        pts = np.asarray(xyz, np.float64)[_IDX, :2] * self._scale  # (2, 5, 2)
+        vis = np.asarray(visibility, np.float64)[_IDX]
+        vis = np.where(np.isfinite(vis), vis, 0.0)
+        if self._last_valid >= 0:
+            prev = self.pts[self._last_valid]
+            d_now = pts[0, 1:] - pts[1, 1:]
+            d_prev = prev[0, 1:] - prev[1, 1:]
+            c_id = float(np.nansum(np.linalg.norm(d_now - d_prev, axis=-1)))
+            c_sw = float(np.nansum(np.linalg.norm(d_now + d_prev, axis=-1)))
+            leg = self.leg_px if np.isfinite(self.leg_px) else float(np.nanmedian(_leg_px(pts)))
+            if np.isfinite(leg) and c_sw < self.p.swap_ratio * c_id and c_id > self.p.swap_min_leg * leg:
+                self._swapped = not self._swapped
+                self.swaps_repaired += 1
+        if self._swapped:
+            pts = pts[::-1].copy()
+            vis = vis[::-1].copy()
+        return pts, vis
+
+    def _heights(self, pts: NDArray[np.float64], vis: NDArray[np.float64]) -> NDArray[np.float64]:
+        """Sole heights (leg lengths) of left, right and the lowest reliable foot."""
+        if not (np.isfinite(self.floor_y) and np.isfinite(self.leg_px)):
+            return np.full(3, np.nan)
+        sole_y = np.max(pts[:, (_HEEL, _TOE), 1], axis=1)
+        h = (self.floor_y - sole_y) / self.leg_px
+        return np.append(h, _combine(h, np.min(vis[:, (_HEEL, _TOE)], axis=1), self.p.vis_min))
+
+    def _refresh_scale(self) -> None:
+        if self._legs:
+            self.leg_px = float(np.median(self._legs[-3000:]))
+
+    def _estimate_noise(self, frames: slice) -> None:
+        """Sole-height noise from second differences of the lowest sole's image y (robust)."""
+        ys = np.array([np.max(p[:, (_HEEL, _TOE), 1]) for p in self.pts[frames]])
+        if ys.size >= 8 and np.isfinite(self.leg_px):
+            s = _robust_sigma(np.diff(ys, 2)) / math.sqrt(6.0) / self.leg_px
+            if np.isfinite(s):
+                self.sigma = s
+        s = self.sigma if np.isfinite(self.sigma) else 0.0
+        self.low = max(self.p.low_min_leg, self.p.noise_k * s)
+        self.high = max(self.p.high_min_leg, self.low + self.p.noise_k * s)
+
+    # ------------------------------------------------------------------ driver
     def update(self, t_s: float, xyz: NDArray[np.float32], visibility: NDArray[np.float32]) -> list[Event]:
-        return []
+        """Feed one frame (call it for every frame, with NaN landmarks when nobody was detected).
+
+        Returns
+        -------
+        Events revealed by this frame: ``touchdown`` (data: ``hop`` predicted number), ``takeoff``
+        (``gct_s``), ``heel_touch`` (``hop``, ``confidence``), ``contact`` (the contact's report dict).
+        """
+        i = len(self.t)
+        self.t.append(float(t_s))
+        if not np.all(np.isfinite(np.asarray(xyz)[_IDX, :2])):
+            self.pts.append(np.full((2, 5, 2), np.nan))
+            self.vis.append(np.zeros((2, 5)))
+            self.h.append(np.full(3, np.nan))
+            return []
+        pts, vis = self._front(xyz, visibility)
+        self.pts.append(pts)
+        self.vis.append(vis)
+        legs = _leg_px(pts)
+        good = np.min(vis[:, (_HIP, _KNEE, _ANKLE)], axis=1) >= self.p.vis_min
+        self._legs.extend(float(v) for v in legs[good] if np.isfinite(v))
+        if not self._legs:
+            self._legs.extend(float(v) for v in legs if np.isfinite(v))
+        if not self._ready:
+            self.h.append(np.full(3, np.nan))
+            self._last_valid = i
+            if self.t[-1] - self.t[0] < self.p.warmup_s:
+                return []
+            return self._start()
+        if i % 30 == 0:
+            self._refresh_scale()
+        self.h.append(self._heights(pts, vis))
+        events = self._step(i)
+        self._last_valid = i
+        return events
+
+    def _start(self) -> list[Event]:
+        """End of warm-up: estimate scale, floor and noise from the buffered frames, then replay them."""
+        self._refresh_scale()
+        valid = [k for k in range(len(self.t)) if np.isfinite(self.pts[k][0, 0, 0])]
+        low_y = np.array([np.max(self.pts[k][:, (_HEEL, _TOE), 1]) for k in valid])
+        if low_y.size == 0 or not np.isfinite(self.leg_px):
+            return []
+        # floor: the lowest sole positions of the warm-up (robust: median of the lowest 20 %)
+        top = np.sort(low_y)[-max(1, low_y.size // 5):]
+        self.floor_y = float(np.median(top))
+        self._ready = True
+        self._estimate_noise(slice(0, len(self.t)))
+        events: list[Event] = []
+        self._last_valid = -1
+        for k in range(len(self.t)):
+            if np.isfinite(self.pts[k][0, 0, 0]):
+                self.h[k] = self._heights(self.pts[k], self.vis[k])
+                events += self._step(k)
+                self._last_valid = k
+        return events
+
+    def _step(self, i: int) -> list[Event]:
+        h = float(self.h[i][2])
+        t = self.t[i]
+        if not np.isfinite(h):
+            return []
+        prev = self._last_valid
+        if prev >= 0 and t - self.t[prev] > self.p.max_gap_s:
+            self._open = None
+            self._state = None
+            prev = -1
+        events: list[Event] = []
+        if self._state is None:
+            if h <= 0.5 * (self.low + self.high):
+                self._state = "ground"
+                self._open = _Phase(start=i, td_s=t, truncated=True)
+            else:
+                self._state = "air"
+        elif self._state == "air" and h <= self.low:
+            self._state = "ground"
+            hp = float(self.h[prev][2])
+            w = hp / (hp - h) if hp > h else 1.0
+            td = self.t[prev] + float(np.clip(w, 0.0, 1.0)) * (t - self.t[prev])
+            self._open = _Phase(start=i, td_s=td)
+        elif self._state == "ground" and h >= self.high and self._open is not None:
+            self._state = "air"
+            ph = self._open
+            self._open = None
+            # last ground frame: the latest frame at or below the on-ground threshold
+            j = prev
+            while j > ph.start and not (float(self.h[j][2]) <= self.low):
+                j -= 1
+            hj = float(self.h[j][2])
+            slope = (h - hj) / (t - self.t[j]) if t > self.t[j] else 0.0
+            to = t - h / slope if slope > 0 else self.t[j]
+            ph.to_s = float(np.clip(to, self.t[j], t))
+            ph.stop = i
+            events += self._close(ph)
+        elif self._state == "ground" and self._open is None:
+            self._open = _Phase(start=i, td_s=t, truncated=True)
+        cur = self._open
+        if (self._state == "ground" and cur is not None and not cur.emitted_td and not cur.truncated
+                and t - cur.td_s >= self.p.min_contact_s):
+            cur.emitted_td = True
+            events.append(Event("touchdown", cur.td_s, {"hop": self._n_hops + 1}))
+        return events
+
+    def _close(self, ph: _Phase) -> list[Event]:
+        gct = ph.to_s - ph.td_s
+        if not ph.truncated and gct < self.p.min_contact_s:
+            return []
+        ph.standing = gct > self.p.max_gct_s
+        self.phases.append(ph)
+        self._update_floor(ph)
+        if ph.standing:
+            self._calibrate_flat(ph)
+        events = [Event("takeoff", ph.to_s, {"gct_s": None if ph.truncated else gct, "standing": ph.standing})]
+        if ph.truncated or ph.standing:
+            return events
+        self._n_hops += 1
+        prev = self._previous_phase(len(self.phases) - 1)
+        flight = ph.td_s - prev.to_s if prev is not None else None
+        heel = self._heel(ph)
+        ph.extra.update(heel)
+        side = self._side(ph)
+        ph.contact = Contact(
+            touchdown_s=ph.td_s, takeoff_s=ph.to_s, gct_s=gct, flight_s=flight,
+            heel_touch=bool(heel["heel_touch"]), side=side,
+            touchdown_unc_s=self._frame_period() / 2, takeoff_unc_s=self._frame_period() / 2,
+            heel_confidence=float(heel["heel_confidence"]), extra={"hop": self._n_hops},
+        )
+        if heel["heel_touch"]:
+            events.append(Event("heel_touch", float(heel["heel_t_s"]),
+                                {"hop": self._n_hops, "confidence": heel["heel_confidence"]}))
+        events.append(Event("contact", ph.td_s, ph.contact.to_dict()))
+        return events
 
     def finish(self) -> list[Event]:
-        return []
+        """Flush: a contact still open at the end of the stream has no takeoff and is not reported.
+
+        If the stream ended during warm-up, the buffered frames are processed first.
+        """
+        events: list[Event] = []
+        if not self._ready and self.t:
+            events = self._start()
+        if self._open is not None:
+            ph = self._open
+            ph.stop = len(self.t)
+            ph.to_s = self.t[-1]
+            ph.open_end = True
+            ph.standing = ph.to_s - ph.td_s > self.p.max_gct_s
+            if ph.standing:
+                self._calibrate_flat(ph)
+            self.phases.append(ph)
+            self._open = None
+        return events
+
+    # ------------------------------------------------------------------ helpers
+    def _frame_period(self) -> float:
+        if len(self.t) < 2:
+            return float("nan")
+        return float(np.median(np.diff(self.t[-300:])))
+
+    def _previous_phase(self, k: int) -> _Phase | None:
+        """The ground phase before phase ``k`` if the flight between them is clean (no detector reset)."""
+        if k == 0:
+            return None
+        prev = self.phases[k - 1]
+        cur = self.phases[k]
+        if cur.truncated or prev.stop < 0:
+            return None
+        return prev
+
+    def _interior(self, ph: _Phase) -> NDArray[np.int64]:
+        stop = ph.stop if ph.stop >= 0 else len(self.t)
+        return np.arange(ph.start, stop)
+
+    def _update_floor(self, ph: _Phase) -> None:
+        """Floor = median sole level of the last 3 ground phases (tracks slow travel and camera drift)."""
+        levels = []
+        for q in self.phases[-3:]:
+            idx = self._interior(q)
+            ys = [np.max(self.pts[k][:, (_HEEL, _TOE), 1][self._reliable(k)]) for k in idx
+                  if np.isfinite(self.pts[k][0, 0, 0]) and float(self.h[k][2]) <= self.low]
+            if ys:
+                levels.append(float(np.median(ys)))
+        if levels:
+            self.floor_y = float(np.median(levels))
+        self._refresh_scale()
+        lo = max(0, len(self.t) - int(2.0 / max(self._frame_period(), 1e-3)))
+        self._estimate_noise(slice(lo, len(self.t)))
+
+    def _reliable(self, k: int) -> NDArray[np.bool_]:
+        v = np.min(self.vis[k][:, (_HEEL, _TOE)], axis=1)
+        ok = v >= self.p.vis_min
+        if not ok.any():
+            ok = v >= v.max()
+        return np.asarray(ok)
+
+    def _calibrate_flat(self, ph: _Phase) -> None:
+        idx = self._interior(ph)
+        n = idx.size
+        mid = idx[n // 4: n - n // 4] if n >= 8 else idx
+        vals = []
+        for k in mid:
+            if np.isfinite(self.pts[k][0, 0, 0]):
+                r = self._reliable(k)
+                vals.extend(_pitch_deg(self.pts[k])[r].tolist())
+        if vals:
+            self.flat_pitch_deg = float(np.median(vals))
+            self.flat_calibrated = True
+
+    def _side(self, ph: _Phase) -> ContactSide:
+        idx = [k for k in self._interior(ph) if np.isfinite(self.pts[k][0, 0, 0])]
+        if not idx:
+            return "both"
+        up = []
+        for f in range(2):
+            vis_ok = np.mean([min(self.vis[k][f, _HEEL], self.vis[k][f, _TOE]) >= self.p.vis_min for k in idx])
+            air = np.mean([float(self.h[k][f]) >= self.high for k in idx])
+            up.append(vis_ok >= 0.5 and air >= 0.5)
+        if up[0] and not up[1]:
+            return "right"
+        if up[1] and not up[0]:
+            return "left"
+        return "both"
+
+    def _heel(self, ph: _Phase) -> dict[str, Any]:
+        return heel_decision(
+            np.array([self.t[k] for k in self._interior(ph)]),
+            np.array([self.pts[k] for k in self._interior(ph)]),
+            np.array([self.vis[k] for k in self._interior(ph)]),
+            self.leg_px, self.sigma, self.flat_pitch_deg, self.flat_calibrated, self.p,
+        )
+
+
+def _combine(h: NDArray[np.float64], foot_vis: NDArray[np.float64], vis_min: float) -> float:
+    """Height of the lowest reliable foot (a foot is ignored when it is hidden and the other is seen)."""
+    ok = np.isfinite(h) & (foot_vis >= vis_min)
+    if not ok.any():
+        ok = np.isfinite(h) & (foot_vis >= np.max(foot_vis))
+    if not ok.any():
+        return float("nan")
+    return float(np.min(h[ok]))
+
+
+def heel_decision(
+    t: NDArray[np.float64], pts: NDArray[np.float64], vis: NDArray[np.float64], leg_px: float, sigma_leg: float,
+    flat_pitch_deg: float, calibrated: bool, p: ContactParams,
+) -> dict[str, Any]:
+    """Whether the heel came down during one contact.
+
+    Parameters
+    ----------
+    t : (K,) frame times (s) of the contact's ground frames.
+    pts : (K, 2, 5, 2) leg points (px) of both feet; vis : (K, 2, 5) visibilities.
+    leg_px : leg length (px); sigma_leg : sole-height noise (leg lengths).
+    flat_pitch_deg : foot pitch of a flat foot (deg); calibrated : measured on a standing phase.
+
+    Returns
+    -------
+    dict with ``heel_touch`` (bool), ``heel_confidence`` ([0, 1]), ``heel_t_s`` (time of the lowest pitch),
+    ``min_pitch_deg`` (lowest foot pitch relative to flat), ``heel_observable`` (bool).
+    """
+    out: dict[str, Any] = {"heel_touch": False, "heel_confidence": 0.0, "heel_t_s": float("nan"),
+                           "min_pitch_deg": float("nan"), "heel_observable": False}
+    ok_frames = np.isfinite(pts[:, 0, 0, 0])
+    if ok_frames.sum() == 0 or not np.isfinite(leg_px):
+        return out
+    t, pts, vis = t[ok_frames], pts[ok_frames], vis[ok_frames]
+    foot_vis = np.min(vis[:, :, (_HEEL, _TOE)], axis=2)  # (K, 2)
+    mins, times, weights, views = [], [], [], []
+    for f in range(2):
+        good = foot_vis[:, f] >= p.vis_min
+        if good.mean() < 0.5:
+            continue
+        seg = pts[good, f]
+        view = float(np.median(np.abs(seg[:, _TOE, 0] - seg[:, _HEEL, 0]))) / leg_px
+        views.append(view)
+        if view < p.min_foot_view:
+            continue
+        pitch = _pitch_deg(seg) - flat_pitch_deg
+        if pitch.size >= 3:
+            pitch_s = np.array([np.median(pitch[max(0, k - 1): k + 2]) for k in range(pitch.size)])
+        else:
+            pitch_s = pitch
+        k = int(np.argmin(pitch_s))
+        mins.append(float(pitch_s[k]))
+        times.append(float(t[good][k]))
+        weights.append(float(np.mean(foot_vis[good, f])))
+    if not mins:
+        out["foot_view_leg"] = float(np.max(views)) if views else float("nan")
+        return out
+    w = np.array(weights)
+    m = float(np.sum(w * np.array(mins)) / np.sum(w))
+    foot_px = max(float(np.median(views)) * leg_px, 1.0)
+    s_leg = sigma_leg if np.isfinite(sigma_leg) else 0.005
+    sig_deg = math.degrees(math.sqrt(2.0) * s_leg * leg_px / foot_px)
+    if not calibrated:
+        sig_deg = math.hypot(sig_deg, 3.0)  # flat-foot pitch not measured: landmark offsets of a few degrees
+    delta = p.heel_pitch_deg - m
+    conf = 0.5 * (1.0 + math.erf(abs(delta) / (max(sig_deg, 1e-3) * math.sqrt(2.0))))
+    out.update(heel_touch=bool(delta > 0), heel_confidence=round(conf, 3),
+               heel_t_s=times[int(np.argmin(mins))], min_pitch_deg=round(m, 2), heel_observable=True)
+    return out
+
+
+# ====================================================================== offline refinement
+@dataclass(frozen=True)
+class _Fit:
+    t_s: float
+    unc_s: float
+    method: str
+
+
+def _fit_floor(det: OnlineContactDetector, pts: NDArray[np.float64], vis: NDArray[np.float64],
+               leg: float) -> tuple[float, float, NDArray[np.float64], NDArray[np.float64]]:
+    """Robust floor line ``y = a + b x`` (px) through the sole points of every ground phase.
+
+    Returns a, b, and the per-phase residual level (px) at each phase's mid time for a slow correction.
+    """
+    xs, ys, ph_id = [], [], []
+    for n, ph in enumerate(det.phases):
+        for k in det._interior(ph):
+            if not np.isfinite(pts[k, 0, 0, 0]) or not float(det.h[k][2]) <= det.low:
+                continue
+            rel = det._reliable(k)
+            for f in np.flatnonzero(rel):
+                j = _HEEL if pts[k, f, _HEEL, 1] >= pts[k, f, _TOE, 1] else _TOE
+                xs.append(pts[k, f, j, 0])
+                ys.append(pts[k, f, j, 1])
+                ph_id.append(n)
+    x, y, pid = np.array(xs), np.array(ys), np.array(ph_id)
+    if x.size < 3:
+        return det.floor_y, 0.0, np.zeros(0), np.zeros(0)
+    a, b = float(np.median(y)), 0.0
+    if np.percentile(x, 95) - np.percentile(x, 5) > 0.5 * leg:
+        # Huber IRLS; only lower (ground-touching) points carry the floor, a foot above it is an outlier
+        A = np.stack([np.ones_like(x), x], axis=1)
+        w = np.ones_like(x)
+        for _ in range(20):
+            sw = np.sqrt(w)
+            a, b = np.linalg.lstsq(A * sw[:, None], y * sw, rcond=None)[0]
+            r = y - (a + b * x)
+            s = max(_robust_sigma(r), 1e-6)
+            w = np.minimum(1.0, 1.5 * s / np.maximum(np.abs(r), 1e-12))
+    r = y - (a + b * x)
+    t_mid = np.array([0.5 * (det.t[ph.start] + det.t[max(ph.start, (ph.stop if ph.stop >= 0 else len(det.t)) - 1)])
+                      for ph in det.phases])
+    lev = np.array([float(np.median(r[pid == n])) if np.any(pid == n) else np.nan for n in range(len(det.phases))])
+    # a slow correction: running median over 5 phases (camera drift, uneven floor)
+    corr = np.array([np.nanmedian(lev[max(0, n - 2): n + 3]) if np.isfinite(lev[max(0, n - 2): n + 3]).any()
+                     else 0.0 for n in range(lev.size)])
+    return float(a), float(b), t_mid, corr
+
+
+def _parabola_events(t: NDArray[np.float64], h: NDArray[np.float64], sigma: float, c_prev: float, c_next: float,
+                     margin: float, dt: float) -> tuple[_Fit | None, _Fit | None, dict[str, Any]]:
+    """Fit a flight's airborne samples with a parabola; return (takeoff, touchdown) at the contact levels."""
+    ok = np.isfinite(h) & (h > max(c_prev, c_next) + margin)
+    info: dict[str, Any] = {"n": int(ok.sum())}
+    if ok.sum() < 4:
+        return None, None, info
+    tt, hh = t[ok], h[ok]
+    tc = float(np.mean(tt))
+    u = tt - tc
+    X = np.stack([u**2, u, np.ones_like(u)], axis=1)
+
+    def solve(sel: NDArray[np.bool_], deg: int) -> tuple[NDArray[np.float64], NDArray[np.float64], float] | None:
+        if sel.sum() < deg + 2:
+            return None
+        Xs = X[sel][:, 3 - (deg + 1):]
+        coef, *_ = np.linalg.lstsq(Xs, hh[sel], rcond=None)
+        res = hh[sel] - Xs @ coef
+        dof = max(int(sel.sum()) - (deg + 1), 1)
+        s2 = max(float(res @ res) / dof, sigma**2)
+        cov = s2 * np.linalg.pinv(Xs.T @ Xs)
+        c3 = np.zeros(3)
+        c3[3 - (deg + 1):] = coef
+        C3 = np.zeros((3, 3))
+        C3[3 - (deg + 1):, 3 - (deg + 1):] = cov
+        return c3, C3, math.sqrt(float(res @ res) / dof)
+
+    def root(c3: NDArray[np.float64], C3: NDArray[np.float64], level: float, sigma_level: float,
+             later: bool, method: str) -> _Fit | None:
+        a, b, c = c3
+        if abs(a) < 1e-12:
+            if abs(b) < 1e-12:
+                return None
+            r = (level - c) / b
+        else:
+            disc = b * b - 4 * a * (c - level)
+            if disc < 0:
+                return None
+            r1 = (-b - math.sqrt(disc)) / (2 * a)
+            r2 = (-b + math.sqrt(disc)) / (2 * a)
+            r = max(r1, r2) if later else min(r1, r2)
+        slope = 2 * a * r + b
+        if abs(slope) < 1e-9 or (later and slope > 0) or (not later and slope < 0):
+            return None
+        gvec = np.array([r * r, r, 1.0])
+        var_h = float(gvec @ C3 @ gvec) + sigma_level**2
+        return _Fit(tc + r, math.sqrt(var_h) / abs(slope), method)
+
+    glob = solve(np.ones(ok.sum(), bool), 2)
+    if glob is None:
+        return None, None, info
+    c3, C3, rms = glob
+    info["rms_leg"] = rms
+    info["curv_leg_s2"] = 2 * c3[0]
+    s_lev = sigma / 2
+    if c3[0] < 0 and rms <= 2.0 * sigma + 0.003:
+        to = root(c3, C3, c_prev, s_lev, False, "parabola")
+        td = root(c3, C3, c_next, s_lev, True, "parabola")
+        return to, td, info
+    # not one parabola (feet tucked, knees pulled up): local fits on each side of the apex
+    apex = u[int(np.argmax(hh))]
+    out: list[_Fit | None] = []
+    for later, sel in ((False, u <= apex), (True, u >= apex)):
+        loc_u = u[sel]
+        near = np.zeros(sel.shape, bool)
+        # the 6 samples nearest the floor on this side
+        order = np.argsort(loc_u)[::-1] if later else np.argsort(loc_u)
+        keep = np.flatnonzero(sel)[order[:6]]
+        near[keep] = True
+        fit = solve(near, 2) if near.sum() >= 5 else solve(near, 1)
+        if fit is None:
+            out.append(None)
+            continue
+        lev = c_next if later else c_prev
+        out.append(root(fit[0], fit[1], lev, s_lev, later, "local"))
+    return out[0], out[1], info
+
+
+def _linear_event(t: NDArray[np.float64], h: NDArray[np.float64], level: float, later: bool,
+                  dt: float) -> _Fit | None:
+    """Straight-line crossing of ``level`` by the two samples around it (fallback when no parabola fits)."""
+    ok = np.flatnonzero(np.isfinite(h))
+    if ok.size < 2:
+        return None
+    tt, hh = t[ok], h[ok]
+    idx = range(len(tt) - 1, 0, -1) if not later else range(1, len(tt))
+    for k in idx:
+        a, b = (k - 1, k)
+        if (later and hh[a] > level >= hh[b]) or (not later and hh[a] <= level < hh[b]):
+            w = (hh[a] - level) / (hh[a] - hh[b])
+            return _Fit(float(tt[a] + w * (tt[b] - tt[a])), (tt[b] - tt[a]) / math.sqrt(12.0), "linear")
+    return None
+
+
+def analyze_contacts(lm: Landmarks, exercise: Exercise, params: ContactParams | None = None) -> Analysis:
+    """Find every ground contact in ``lm`` and time it below the frame period.
+
+    Runs :class:`OnlineContactDetector` over every frame, then refines each touchdown and takeoff with the
+    whole signal (floor line, flight parabolas). See the module docstring.
+
+    Returns
+    -------
+    Analysis with ``contacts`` (hops only, standing phases excluded), ``events``, ``summary``, ``feedback``,
+    ``params``.
+    """
+    p = params or ContactParams()
+    det = OnlineContactDetector(lm.meta, exercise, p)
+    online_events: list[Event] = []
+    for k in range(len(lm)):
+        online_events += det.update(float(lm.t[k]), lm.xyz[k], lm.visibility[k])
+    online_events += det.finish()
+    dt = float(np.median(np.diff(lm.t))) if len(lm) > 1 else float("nan")
+    base_params = _params_dict(p, det, dt)
+    if not det.phases or not np.isfinite(det.leg_px):
+        return Analysis(summary=_summary([], det, dt, exercise), feedback=_feedback([], det, dt, exercise),
+                        params=base_params, events=online_events)
+
+    t = np.asarray(det.t)
+    pts = np.array(det.pts)  # (T, 2, 5, 2)
+    vis = np.array(det.vis)
+    leg = det.leg_px
+    a, b, t_mid, corr = _fit_floor(det, pts, vis, leg)
+    floor_corr = np.interp(t, t_mid, corr) if t_mid.size else np.zeros_like(t)
+    sole_j = np.where(pts[:, :, _HEEL, 1] >= pts[:, :, _TOE, 1], _HEEL, _TOE)  # (T, 2)
+    sole = np.take_along_axis(pts, sole_j[:, :, None, None], axis=2)[:, :, 0, :]  # (T, 2, 2)
+    hf = (a + b * sole[..., 0] + floor_corr[:, None] - sole[..., 1]) / leg  # (T, 2)
+    fvis = np.min(vis[:, :, (_HEEL, _TOE)], axis=2)
+    h = np.array([_combine(hf[k], fvis[k], p.vis_min) for k in range(len(t))])
+    # whole-signal noise: second differences of the combined height
+    sigma = _robust_sigma(np.diff(h, 2)) / math.sqrt(6.0)
+    if not np.isfinite(sigma):
+        sigma = det.sigma if np.isfinite(det.sigma) else 0.005
+    margin = max(p.fit_margin_k * sigma, 0.005)
+
+    phases = det.phases
+    levels, lev_n = [], []
+    for ph in phases:
+        idx = det._interior(ph)
+        inner = idx[1:-1] if idx.size > 3 else idx
+        v = h[inner][np.isfinite(h[inner]) & (h[inner] <= det.low)]
+        levels.append(float(np.median(v)) if v.size else 0.0)
+        lev_n.append(max(v.size, 1))
+    refined_td: dict[int, _Fit] = {}
+    refined_to: dict[int, _Fit] = {}
+    flights: list[dict[str, Any]] = []
+    for n in range(len(phases) - 1):
+        if det._previous_phase(n + 1) is None:
+            continue
+        lo = max(phases[n].stop - 2, phases[n].start)
+        hi = min(phases[n + 1].start + 2, len(t))
+        seg = slice(lo, hi)
+        to_fit, td_fit, info = _parabola_events(t[seg], h[seg], sigma, levels[n], levels[n + 1], margin, dt)
+        if to_fit is None:
+            to_fit = _linear_event(t[seg], h[seg], levels[n] + 0.5 * margin, False, dt)
+        if td_fit is None:
+            td_fit = _linear_event(t[seg], h[seg], levels[n + 1] + 0.5 * margin, True, dt)
+        # a refined time must stay near the detector's frame-level estimate
+        tol = max(3 * dt, p.refine_tol_s)
+        if to_fit is not None and abs(to_fit.t_s - phases[n].to_s) <= tol:
+            refined_to[n] = to_fit
+        if td_fit is not None and abs(td_fit.t_s - phases[n + 1].td_s) <= tol:
+            refined_td[n + 1] = td_fit
+        info["index"] = n
+        flights.append(info)
+
+    contacts: list[Contact] = []
+    hop = 0
+    for n, ph in enumerate(phases):
+        if ph.truncated or ph.standing or ph.contact is None:
+            continue
+        hop += 1
+        td = refined_td.get(n, _Fit(ph.td_s, dt / 2, "frame"))
+        to = refined_to.get(n, _Fit(ph.to_s, dt / 2, "frame"))
+        if not to.t_s >= td.t_s:
+            td, to = _Fit(ph.td_s, dt / 2, "frame"), _Fit(ph.to_s, dt / 2, "frame")
+        prev = det._previous_phase(n)
+        flight = None
+        if prev is not None:
+            prev_to = refined_to.get(n - 1, _Fit(prev.to_s, dt / 2, "frame"))
+            flight = td.t_s - prev_to.t_s
+        idx = det._interior(ph)
+        heel = heel_decision(t[idx], pts[idx], vis[idx], leg, sigma, det.flat_pitch_deg, det.flat_calibrated, p)
+        gct = to.t_s - td.t_s
+        extra: dict[str, Any] = {
+            "hop": hop,
+            "touchdown_method": td.method,
+            "takeoff_method": to.method,
+            "min_pitch_deg": heel["min_pitch_deg"],
+            "heel_observable": heel["heel_observable"],
+            "heel_t_s": heel["heel_t_s"],
+            "jump_height_m": None if flight is None else G_M_S2 * flight**2 / 8.0,
+            "rsi": None if flight is None or gct <= 0 else G_M_S2 * flight**2 / 8.0 / gct,
+            "rsi_ft": None if flight is None or gct <= 0 else flight / gct,
+        }
+        contacts.append(Contact(
+            touchdown_s=td.t_s, takeoff_s=to.t_s, gct_s=gct, flight_s=flight,
+            heel_touch=bool(heel["heel_touch"]), side=ph.contact.side,
+            touchdown_unc_s=td.unc_s, takeoff_unc_s=to.unc_s, heel_confidence=float(heel["heel_confidence"]),
+            extra=extra,
+        ))
+    events = _events(contacts)
+    out_params = base_params | {
+        "floor": {"a_px": a, "slope": b, "tilt_deg": math.degrees(math.atan(b))},
+        "sigma_leg_offline": sigma,
+        "fit_margin_leg": margin,
+    }
+    return Analysis(contacts=contacts, summary=_summary(contacts, det, dt, exercise),
+                    feedback=_feedback(contacts, det, dt, exercise), params=out_params, events=events)
+
+
+def _events(contacts: list[Contact]) -> list[Event]:
+    ev: list[Event] = []
+    for c in contacts:
+        hop = c.extra.get("hop")
+        ev.append(Event("touchdown", c.touchdown_s, {"hop": hop, "unc_s": c.touchdown_unc_s}))
+        if c.heel_touch:
+            ev.append(Event("heel_touch", float(c.extra.get("heel_t_s") or c.touchdown_s),
+                            {"hop": hop, "confidence": c.heel_confidence}))
+        ev.append(Event("takeoff", c.takeoff_s, {"hop": hop, "gct_s": c.gct_s, "unc_s": c.takeoff_unc_s}))
+        ev.append(Event("contact", c.touchdown_s, c.to_dict()))
+    return ev
+
+
+def _params_dict(p: ContactParams, det: OnlineContactDetector, dt: float) -> dict[str, Any]:
+    return {
+        "detector": asdict(p),
+        "leg_px": det.leg_px,
+        "sigma_leg_online": det.sigma,
+        "low_leg": det.low,
+        "high_leg": det.high,
+        "swaps_repaired": det.swaps_repaired,
+        "flat_pitch_deg": det.flat_pitch_deg,
+        "flat_pitch_calibrated": det.flat_calibrated,
+        "frame_period_s": dt,
+        "timing": "flight parabola intersected with the floor level (sub-frame); straight-line crossing fallback",
+    }
+
+
+def _theil_sen(x: NDArray[np.float64], y: NDArray[np.float64]) -> float:
+    i, j = np.triu_indices(x.size, 1)
+    dx = x[j] - x[i]
+    ok = dx != 0
+    return float(np.median((y[j] - y[i])[ok] / dx[ok])) if ok.any() else float("nan")
+
+
+def _summary(contacts: list[Contact], det: OnlineContactDetector, dt: float, ex: Exercise) -> dict[str, Any]:
+    n = len(contacts)
+    s: dict[str, Any] = {
+        "contacts": n,
+        "frame_period_s": dt,
+        "fps": 1.0 / dt if dt and np.isfinite(dt) else None,
+        "standing_phases": sum(ph.standing for ph in det.phases),
+        "swaps_repaired": det.swaps_repaired,
+    }
+    if n == 0:
+        return s
+    gct = np.array([c.gct_s for c in contacts])
+    fl = np.array([c.flight_s for c in contacts if c.flight_s is not None])
+    td_unc = np.array([c.touchdown_unc_s for c in contacts])
+    to_unc = np.array([c.takeoff_unc_s for c in contacts])
+    gct_unc = np.sqrt(td_unc**2 + to_unc**2)
+    heel = [int(c.extra["hop"]) for c in contacts if c.heel_touch]
+    s.update(
+        median_gct_s=float(np.median(gct)),
+        median_flight_s=float(np.median(fl)) if fl.size else None,
+        gct_precision_s=float(np.median(gct_unc)),
+        touchdown_precision_s=float(np.median(td_unc)),
+        takeoff_precision_s=float(np.median(to_unc)),
+        heel_touches=len(heel),
+        heel_touch_hops=heel,
+        heel_observable=bool(any(c.extra.get("heel_observable") for c in contacts)),
+    )
+    if fl.size:
+        jh = G_M_S2 * np.median(fl) ** 2 / 8.0
+        s.update(median_jump_height_m=float(jh), rsi=float(jh / np.median(gct)),
+                 rsi_ft=float(np.median(fl) / np.median(gct)))
+    if n >= 2:
+        td = np.array([c.touchdown_s for c in contacts])
+        intervals = np.diff(td)
+        s["hop_frequency_hz"] = float(1.0 / np.median(intervals))
+    if n >= 4:
+        slope = _theil_sen(np.arange(n, dtype=float), gct)
+        third = max(n // 3, 1)
+        s.update(
+            gct_drift_s_per_10_hops=10.0 * slope,
+            gct_drift_pct_per_10_hops=100.0 * 10.0 * slope / float(np.median(gct)),
+            gct_first_third_s=float(np.median(gct[:third])),
+            gct_last_third_s=float(np.median(gct[-third:])),
+        )
+    return s
+
+
+def fmt_duration(x_s: float, precision_s: float) -> str:
+    """A duration rounded to what the measurement supports, e.g. ``"182 ms"`` or ``"about 180 ms (±20 ms)"``."""
+    prec_ms = precision_s * 1000.0 if np.isfinite(precision_s) else 33.0
+    ms = x_s * 1000.0
+    if prec_ms <= 3.0:
+        return f"{ms:.0f} ms"
+    step = 5.0 if prec_ms <= 8.0 else (10.0 if prec_ms <= 20.0 else 20.0)
+    tol = step * math.ceil(prec_ms / step)
+    return f"about {step * round(ms / step):.0f} ms (±{tol:.0f} ms)"
+
+
+def _hops_text(hops: list[int]) -> str:
+    if len(hops) == 1:
+        return f"hop {hops[0]}"
+    return "hops " + ", ".join(str(h) for h in hops[:-1]) + f" and {hops[-1]}"
+
+
+def _feedback(contacts: list[Contact], det: OnlineContactDetector, dt: float, ex: Exercise) -> list[str]:
+    if not contacts:
+        return ["No ground contacts found: film the whole body, feet included, from the side."]
+    cues: list[str] = []
+    gct = np.array([c.gct_s for c in contacts])
+    prec = float(np.median(np.sqrt(np.array([c.touchdown_unc_s**2 + c.takeoff_unc_s**2 for c in contacts]))))
+    prec = max(prec, 0.0)
+    med = float(np.median(gct))
+    cues.append(f"{len(contacts)} contacts, median contact time {fmt_duration(med, prec)}.")
+    observable = any(c.extra.get("heel_observable") for c in contacts)
+    heel = [int(c.extra["hop"]) for c in contacts if c.heel_touch]
+    if not observable:
+        cues.append("Heel touches not judged: the feet are not seen from the side.")
+    elif heel:
+        cues.append(f"Heels touched down on {_hops_text(heel)}.")
+    else:
+        cues.append("Heels stayed up on every contact.")
+    n = len(contacts)
+    if n >= 6:
+        third = n // 3
+        first, last = float(np.median(gct[:third])), float(np.median(gct[-third:]))
+        rise = (last - first) / first
+        if rise >= 0.1 and last - first > 2 * prec:
+            cues.append(f"Contact time rose from {fmt_duration(first, prec)} to {fmt_duration(last, prec)} over the "
+                        "set: stop the set when it rises 20 %.")
+    if ex.id in ("pogo_hops", "jump_rope") and med > 0.2 + prec:
+        cues.append("Shorten contacts: aim below 200 ms.")
+    if np.isfinite(dt) and dt > 1 / 100:
+        cues.append(f"Timing precision about ±{1000 * prec:.0f} ms at {1 / dt:.0f} fps: film at 120-240 fps for "
+                    "contact times to a few ms.")
+    return cues
