@@ -1,0 +1,146 @@
+"""report.html / report.csv / terminal summary, from the fixture reports (tests/fixtures/reports.py)."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+
+from fixtures.reports import contacts_report, hold_report, reps_report, synthetic_landmarks
+from formcheck import render
+from formcheck.plots import Chart, nice_ticks
+
+# anything that would make a browser fetch from the network
+NETWORK = re.compile(r"""(?:src|href|action|poster|data)\s*=\s*["']?\s*(?:https?:)?//|url\(\s*["']?\s*(?:https?:)?//"""
+                     r"""|@import|<link\b|<iframe\b""", re.IGNORECASE)
+
+
+@pytest.fixture(scope="module")
+def contacts_lm():
+    return synthetic_landmarks(contacts_report())
+
+
+def test_contacts_page_is_self_contained_with_plots(tmp_path: Path, contacts_lm) -> None:
+    path = tmp_path / "report.html"
+    render.write_html(contacts_report(), contacts_lm, path)
+    html = path.read_text(encoding="utf-8")
+    assert NETWORK.findall(html) == []
+    assert not re.search(r"https?://(?!www\.w3\.org/2000/svg\")", html)
+    assert '<meta name="viewport"' in html
+    assert html.count("<svg") == 2  # key signal + GCT per hop (two-foot contacts: no left/right chart)
+    assert "Key signal over time" in html and "Ground contact time per hop" in html
+    assert "trend +3.0 ms/hop" in html
+
+
+def test_text_from_the_report_is_escaped(tmp_path: Path) -> None:
+    html = render.render_html(contacts_report(), None)
+    assert "pogo_&lt;side&gt;&amp;&#x27;test&#x27;.mp4" in html
+    assert "<fatigue?>" not in html and "&lt;fatigue?&gt;" in html
+    assert "<side>" not in html
+
+
+def test_gct_headline_quotes_event_uncertainty() -> None:
+    hl = {h.label: h for h in render.headlines(contacts_report())}
+    g = hl["Ground contact (mean)"]
+    # mean of 170..203 ms = 186.5; per-contact precision = hypot(1.5, 2.0) ms = 2.5 ms
+    assert g.value.startswith("186 ± 2") or g.value.startswith("187 ± 2")
+    assert "240 fps" in g.detail
+    assert hl["Heel touches"].value == "2" and "4, 10" in hl["Heel touches"].detail
+
+
+def test_gct_headline_falls_back_to_one_frame_at_240_fps() -> None:
+    rep = contacts_report()
+    for c in rep["contacts"]:
+        del c["touchdown_unc_s"], c["takeoff_unc_s"]
+    g = render.headlines(rep)[0]
+    assert "± 4 ms" in g.value  # 1/240 s = 4.2 ms
+
+
+def test_eccentric_shorter_than_target_is_not_met() -> None:
+    rows = {r[0]: r for r in render.prescription_rows(reps_report())}
+    assert rows["Eccentric per rep"][2].startswith("5 of 6")
+    assert rows["Eccentric per rep"][3] is False
+    assert rows["Reps (left)"][1:] == ("6", "3", False)
+    k = render.key_numbers(reps_report())
+    assert (k["reps_left"], k["reps_right"], k["reps_flagged"]) == (3, 3, 1)
+    assert k["eccentric_mean_s"] == pytest.approx(22.0 / 6, abs=1e-3)
+
+
+def test_reps_page_has_eccentric_target_and_left_right_charts() -> None:
+    rep = reps_report()
+    html = render.render_html(rep, synthetic_landmarks(rep))
+    assert html.count("<svg") == 3
+    assert "target 4 s" in html and "Left vs right" in html
+    assert 'class="flag"' in html  # the fast rep's row is highlighted
+
+
+def test_csv_has_one_row_per_contact_rep_and_hold(tmp_path: Path) -> None:
+    for rep, kind, n in ((contacts_report(), "contact", 12), (reps_report(), "rep", 6), (hold_report(), "hold", 2)):
+        path = tmp_path / f"{kind}.csv"
+        render.write_csv(rep, path)
+        rows = list(csv.DictReader(io.StringIO(path.read_text())))
+        assert len(rows) == n and {r["record"] for r in rows} == {kind}
+    rows = list(csv.DictReader(io.StringIO(render.render_csv(contacts_report()))))
+    assert [r["n"] for r in rows if r["heel_touch"] == "true"] == ["4", "10"]
+    assert rows[0]["flight_s"] == "" and float(rows[1]["gct_s"]) == pytest.approx(0.173)
+    rows = list(csv.DictReader(io.StringIO(render.render_csv(reps_report()))))
+    assert rows[1]["flags"] == "fast_eccentric"
+
+
+def test_summary_text_names_heel_touch_hops_and_unmet_prescription() -> None:
+    txt = render.summary_text(contacts_report())
+    assert "hops: 4, 10" in txt and "[NO] Heel stays up" in txt
+    txt = render.summary_text(hold_report())
+    assert "[ok] Hold (left): 31.5 s" in txt and "[NO] Hold (right): 27.0 s" in txt
+
+
+def test_key_signal_is_zero_on_the_ground_and_up_in_flight(contacts_lm) -> None:
+    rep = contacts_report()
+    label, series = render.key_signal(contacts_lm, rep)
+    assert "leg lengths" in label
+    toe, t = series["toe"], contacts_lm.t
+    c = rep["contacts"][5]
+    on = (t > c["touchdown_s"] + 0.02) & (t < c["takeoff_s"] - 0.02)
+    mid = np.argmin(np.abs(t - (c["takeoff_s"] + 0.16)))
+    assert np.abs(toe[on]).max() < 0.03
+    assert toe[mid] > 0.15
+
+
+def test_empty_report_renders_without_landmarks() -> None:
+    rep = contacts_report()
+    rep.update(contacts=[], feedback=[], summary={})
+    html = render.render_html(rep, None)
+    assert "No contacts, reps or holds were detected" in html
+    assert "Nothing detected" in render.summary_text(rep)
+    assert render.render_csv(rep).splitlines() == ["exercise,record,n,side,start_s,end_s"]
+
+
+def test_nice_ticks_and_chart_escape_labels() -> None:
+    assert nice_ticks(0.0, 1.0, 5) == [0.0, 0.2, 0.4, 0.6, 0.8, 1.0]
+    svg = Chart("a <b>", "x & y", "z").line([0, 1], [0, float("nan")], "#000").render()
+    assert "a &lt;b&gt;" in svg and "x &amp; y" in svg and "<polyline" not in svg
+
+
+@pytest.mark.skipif(shutil.which("chromium") is None, reason="chromium not installed")
+def test_page_renders_in_headless_chromium(tmp_path: Path, contacts_lm) -> None:
+    html = tmp_path / "report.html"
+    render.write_html(contacts_report(), contacts_lm, html)
+    png = tmp_path / "shot.png"
+    cmd = ["chromium", "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+           "--disable-background-networking", "--disable-component-update", "--disable-sync",
+           f"--user-data-dir={tmp_path / 'profile'}", f"--screenshot={png}", "--window-size=800,1600",
+           html.as_uri()]
+    subprocess.run(cmd, capture_output=True, timeout=90, check=False)
+    img = cv2.imread(str(png))
+    assert img is not None and img.shape[:2] == (1600, 800)
+    # the plots' blue lines and the red heel-touch bands are on screen
+    b, g, r = (img[..., i].astype(int) for i in range(3))
+    assert ((b > 200) & (r < 80) & (g < 140)).sum() > 200  # #2563eb signal / GCT points
+    assert ((r > 200) & (b < 80) & (g < 80)).sum() > 50  # #dc2626 heel-touch marks
