@@ -27,6 +27,7 @@ the pitch is not observable and the heel is reported with confidence 0.
 
 from __future__ import annotations
 
+import bisect
 import logging
 import math
 from dataclasses import asdict, dataclass, field
@@ -83,6 +84,19 @@ class ContactParams:
         Samples used in the flight parabola are higher than this many noise sigmas above the floor.
     leg_m : float
         Assumed hip-to-ankle length (m), used only to report the flight parabolas' curvature in m/s².
+    max_sigma_leg : float
+        Cap of the noise estimate made before any contact is known (leg lengths).
+    min_foot_vis : float
+        Frames whose better foot (heel and toe) is less visible than this are treated as missing.
+    rewarm_gap_s : float
+        After a longer run of missing frames the detector warms up again (new scale and floor) (s).
+    jump_reset_leg : float
+        A hip jump larger than this between consecutive frames (another person, a cut) restarts the detector
+        (leg lengths); so does a leg length outside 0.67-1.5 times the estimate for 5 frames (zoom).
+    scale_window_s : float
+        The leg length is the median over this many seconds of frames (s).
+    floor_window_s : float
+        Online floor: the lowest sole positions over this many seconds (longer than any hop cycle) (s).
     refine_tol_s : float
         A refined event further than this (or 3 frames) from the detector's frame-level estimate is rejected.
     """
@@ -101,6 +115,12 @@ class ContactParams:
     min_foot_view: float = 0.12
     fit_margin_k: float = 3.0
     leg_m: float = 0.86
+    min_foot_vis: float = 0.3
+    max_sigma_leg: float = 0.01
+    rewarm_gap_s: float = 2.0
+    jump_reset_leg: float = 1.0
+    scale_window_s: float = 5.0
+    floor_window_s: float = 1.0
     refine_tol_s: float = 0.06
 
 
@@ -109,6 +129,7 @@ class _Phase:
     """A ground phase found by the online detector (frame indices into the detector's buffers)."""
 
     start: int  # first ground frame
+    seg: int = 0  # detector segment (number of restarts before it)
     stop: int = -1  # first airborne frame after it
     td_s: float = float("nan")
     to_s: float = float("nan")
@@ -173,6 +194,14 @@ class OnlineContactDetector:
         self.swaps_repaired = 0
         self._swapped = False
         self._legs: list[float] = []
+        self._leg_t: list[float] = []
+        self._fy_t: list[float] = []
+        self._fy: list[float] = []
+        self.leg_at: list[float] = []  # leg length (px) used at each frame (NaN before warm-up)
+        self.seg_at: list[int] = []  # detector segment (restarts) of each frame
+        self._warm: int | None = None
+        self._odd_scale = 0
+        self.resets = 0
         self.leg_px = float("nan")
         self.floor_y = float("nan")
         self.sigma = float("nan")  # sole-height noise (leg lengths)
@@ -216,16 +245,37 @@ class OnlineContactDetector:
         return np.append(h, _combine(h, np.min(vis[:, (_HEEL, _TOE)], axis=1), self.p.vis_min))
 
     def _refresh_scale(self) -> None:
+        """Leg length (px): median over the last ``scale_window_s`` of frames (follows slow zooms)."""
         if self._legs:
-            self.leg_px = float(np.median(self._legs[-3000:]))
+            t_now = self._leg_t[-1]
+            k = int(np.searchsorted(np.asarray(self._leg_t), t_now - self.p.scale_window_s))
+            self.leg_px = float(np.median(self._legs[k:]))
 
     def _estimate_noise(self, frames: slice) -> None:
-        """Sole-height noise from second differences of the lowest sole's image y (robust)."""
-        ys = np.array([np.max(p[:, (_HEEL, _TOE), 1]) for p in self.pts[frames]])
-        if ys.size >= 8 and np.isfinite(self.leg_px):
-            s = _robust_sigma(np.diff(ys, 2)) / math.sqrt(6.0) / self.leg_px
-            if np.isfinite(s):
-                self.sigma = s
+        """Sole-height noise (leg lengths, one sigma) and the thresholds derived from it.
+
+        Once ground phases are known: first differences of the sole level inside the last 10 ground phases
+        (the sole rests on the floor there). Before: second differences over ``frames`` (inflated by the
+        hopping motion at low frame rates, hence capped at ``max_sigma_leg``).
+        """
+        if not np.isfinite(self.leg_px):
+            return
+        d: list[float] = []
+        for q in self.phases[-10:]:
+            idx = self._interior(q)[1:-1]
+            ys = [float(np.max(self.pts[k][:, (_HEEL, _TOE), 1][self._reliable(k)])) for k in idx
+                  if np.isfinite(self.pts[k][0, 0, 0])]
+            d.extend(np.diff(ys).tolist())
+        s = float("nan")
+        if len(d) >= 8:
+            s = _robust_sigma(np.array(d)) / math.sqrt(2.0) / self.leg_px
+        else:
+            ys_a = np.array([np.max(p[:, (_HEEL, _TOE), 1]) for p in self.pts[frames]])
+            ys_a = ys_a[np.isfinite(ys_a)]
+            if ys_a.size >= 8:
+                s = min(_robust_sigma(np.diff(ys_a, 2)) / math.sqrt(6.0) / self.leg_px, self.p.max_sigma_leg)
+        if np.isfinite(s):
+            self.sigma = s
         s = self.sigma if np.isfinite(self.sigma) else 0.0
         self.low = max(self.p.low_min_leg, self.p.noise_k * s)
         self.high = max(self.p.high_min_leg, self.low + self.p.noise_k * s)
@@ -241,52 +291,111 @@ class OnlineContactDetector:
         """
         i = len(self.t)
         self.t.append(float(t_s))
-        if not np.all(np.isfinite(np.asarray(xyz)[_IDX, :2])):
+        self.leg_at.append(float("nan"))
+        self.seg_at.append(self.resets)
+        xyz_a = np.asarray(xyz)
+        vis_raw = np.asarray(visibility, np.float64)[_IDX]
+        foot_vis = np.nanmax(np.min(np.where(np.isfinite(vis_raw), vis_raw, 0.0)[:, (_HEEL, _TOE)], axis=1))
+        if not np.all(np.isfinite(xyz_a[_IDX, :2])) or foot_vis < self.p.min_foot_vis:
             self.pts.append(np.full((2, 5, 2), np.nan))
             self.vis.append(np.zeros((2, 5)))
             self.h.append(np.full(3, np.nan))
             return []
-        pts, vis = self._front(xyz, visibility)
+        if self._last_valid >= 0 and self.t[i] - self.t[self._last_valid] > self.p.rewarm_gap_s:
+            self._reset(i)
+        pts, vis = self._front(xyz_a, visibility)
         self.pts.append(pts)
         self.vis.append(vis)
+        self.h.append(np.full(3, np.nan))
+        self.seg_at[i] = self.resets
         legs = _leg_px(pts)
         good = np.min(vis[:, (_HIP, _KNEE, _ANKLE)], axis=1) >= self.p.vis_min
-        self._legs.extend(float(v) for v in legs[good] if np.isfinite(v))
-        if not self._legs:
-            self._legs.extend(float(v) for v in legs if np.isfinite(v))
+        leg_vals = [float(v) for v in (legs[good] if good.any() else legs) if np.isfinite(v)]
+        if self._ready and leg_vals and np.isfinite(self.leg_px):
+            ratio = float(np.median(leg_vals)) / self.leg_px
+            self._odd_scale = self._odd_scale + 1 if not 0.67 <= ratio <= 1.5 else 0
+            prev = self.pts[self._last_valid] if self._last_valid >= 0 else pts
+            jump = float(np.linalg.norm(np.mean(pts[:, _HIP] - prev[:, _HIP], axis=0))) / self.leg_px
+            if self._odd_scale >= 5 or jump > self.p.jump_reset_leg:
+                # another person, a cut or a zoom: start over from here
+                self._reset(i)
+                self.pts[i], self.vis[i] = pts, vis
+                self.seg_at[i] = self.resets
+        self._legs.extend(leg_vals)
+        self._leg_t.extend([float(t_s)] * len(leg_vals))
         if not self._ready:
-            self.h.append(np.full(3, np.nan))
+            if self._warm is None:
+                self._warm = i
             self._last_valid = i
-            if self.t[-1] - self.t[0] < self.p.warmup_s:
+            if self.t[i] - self.t[self._warm] < self.p.warmup_s:
                 return []
             return self._start()
-        if i % 30 == 0:
+        if i % 15 == 0:
             self._refresh_scale()
-        self.h.append(self._heights(pts, vis))
+        self._slide_floor(i)
+        self.h[i] = self._heights(pts, vis)
+        self.leg_at[i] = self.leg_px
         events = self._step(i)
         self._last_valid = i
         return events
 
+    def _reset(self, i: int) -> None:
+        """Forget scale, floor and state; warm up again from frame ``i``."""
+        self._ready = False
+        self._warm = None
+        self._legs, self._leg_t = [], []
+        self._state = None
+        self._open = None
+        self._swapped = False
+        self._odd_scale = 0
+        self._last_valid = -1
+        self.resets += 1
+
     def _start(self) -> list[Event]:
         """End of warm-up: estimate scale, floor and noise from the buffered frames, then replay them."""
+        w = self._warm if self._warm is not None else 0
         self._refresh_scale()
-        valid = [k for k in range(len(self.t)) if np.isfinite(self.pts[k][0, 0, 0])]
-        low_y = np.array([np.max(self.pts[k][:, (_HEEL, _TOE), 1]) for k in valid])
-        if low_y.size == 0 or not np.isfinite(self.leg_px):
+        if not np.isfinite(self.leg_px) or not self._floor_from(w):
             return []
-        # floor: the lowest sole positions of the warm-up (robust: median of the lowest 20 %)
-        top = np.sort(low_y)[-max(1, low_y.size // 5):]
-        self.floor_y = float(np.median(top))
         self._ready = True
-        self._estimate_noise(slice(0, len(self.t)))
+        self._warm = None
+        self._estimate_noise(slice(w, len(self.t)))
         events: list[Event] = []
         self._last_valid = -1
-        for k in range(len(self.t)):
+        self._fy_t, self._fy = [], []
+        for k in range(w, len(self.t)):
             if np.isfinite(self.pts[k][0, 0, 0]):
+                self._slide_floor(k)
                 self.h[k] = self._heights(self.pts[k], self.vis[k])
+                self.leg_at[k] = self.leg_px
                 events += self._step(k)
                 self._last_valid = k
         return events
+
+    def _slide_floor(self, i: int) -> None:
+        """Floor = median of the lowest 20 % of sole positions over the last ``floor_window_s``.
+
+        Every hop cycle is shorter than the window and spends a good part of it on the ground, so the lowest
+        sole positions of the window are contacts; the window follows travel, zoom and camera drift.
+        """
+        self._fy_t.append(self.t[i])
+        self._fy.append(float(np.max(self.pts[i][:, (_HEEL, _TOE), 1][self._reliable(i)])))
+        k = bisect.bisect_left(self._fy_t, self.t[i] - self.p.floor_window_s)
+        if k > 4096:
+            del self._fy_t[:k], self._fy[:k]
+            k = 0
+        win = np.asarray(self._fy[k:])
+        n_top = max(1, win.size // 5)
+        self.floor_y = float(np.median(np.partition(win, win.size - n_top)[-n_top:]))
+
+    def _floor_from(self, first: int) -> bool:
+        """Floor = median of the lowest 20 % of sole positions in frames ``first:`` (warm-up, lost floor)."""
+        low_y = np.array([np.max(p[:, (_HEEL, _TOE), 1]) for p in self.pts[first:] if np.isfinite(p[0, 0, 0])])
+        if low_y.size == 0:
+            return False
+        top = np.sort(low_y)[-max(1, low_y.size // 5):]
+        self.floor_y = float(np.median(top))
+        return True
 
     def _step(self, i: int) -> list[Event]:
         h = float(self.h[i][2])
@@ -302,7 +411,7 @@ class OnlineContactDetector:
         if self._state is None:
             if h <= 0.5 * (self.low + self.high):
                 self._state = "ground"
-                self._open = _Phase(start=i, td_s=t, truncated=True)
+                self._open = _Phase(start=i, seg=self.resets, td_s=t, truncated=True)
             else:
                 self._state = "air"
         elif self._state == "air" and h <= self.low:
@@ -310,7 +419,7 @@ class OnlineContactDetector:
             hp = float(self.h[prev][2])
             w = hp / (hp - h) if hp > h else 1.0
             td = self.t[prev] + float(np.clip(w, 0.0, 1.0)) * (t - self.t[prev])
-            self._open = _Phase(start=i, td_s=td)
+            self._open = _Phase(start=i, seg=self.resets, td_s=td)
         elif self._state == "ground" and h >= self.high and self._open is not None:
             self._state = "air"
             ph = self._open
@@ -326,7 +435,7 @@ class OnlineContactDetector:
             ph.stop = i
             events += self._close(ph)
         elif self._state == "ground" and self._open is None:
-            self._open = _Phase(start=i, td_s=t, truncated=True)
+            self._open = _Phase(start=i, seg=self.resets, td_s=t, truncated=True)
         cur = self._open
         if (self._state == "ground" and cur is not None and not cur.emitted_td and not cur.truncated
                 and t - cur.td_s >= self.p.min_contact_s):
@@ -340,7 +449,7 @@ class OnlineContactDetector:
             return []
         ph.standing = gct > self.p.max_gct_s
         self.phases.append(ph)
-        self._update_floor(ph)
+        self._update_noise()
         if ph.standing:
             self._calibrate_flat(ph)
         events = [Event("takeoff", ph.to_s, {"gct_s": None if ph.truncated else gct, "standing": ph.standing})]
@@ -404,17 +513,7 @@ class OnlineContactDetector:
         stop = ph.stop if ph.stop >= 0 else len(self.t)
         return np.arange(ph.start, stop)
 
-    def _update_floor(self, ph: _Phase) -> None:
-        """Floor = median sole level of the last 3 ground phases (tracks slow travel and camera drift)."""
-        levels = []
-        for q in self.phases[-3:]:
-            idx = self._interior(q)
-            ys = [np.max(self.pts[k][:, (_HEEL, _TOE), 1][self._reliable(k)]) for k in idx
-                  if np.isfinite(self.pts[k][0, 0, 0]) and float(self.h[k][2]) <= self.low]
-            if ys:
-                levels.append(float(np.median(ys)))
-        if levels:
-            self.floor_y = float(np.median(levels))
+    def _update_noise(self) -> None:
         self._refresh_scale()
         lo = max(0, len(self.t) - int(2.0 / max(self._frame_period(), 1e-3)))
         self._estimate_noise(slice(lo, len(self.t)))
@@ -542,14 +641,15 @@ class _Fit:
     method: str
 
 
-def _fit_floor(det: OnlineContactDetector, pts: NDArray[np.float64], vis: NDArray[np.float64],
-               leg: float) -> tuple[float, float, NDArray[np.float64], NDArray[np.float64]]:
-    """Robust floor line ``y = a + b x`` (px) through the sole points of every ground phase.
+def _fit_floor(det: OnlineContactDetector, pts: NDArray[np.float64], leg: float,
+               phase_ids: list[int]) -> tuple[float, float, NDArray[np.float64], NDArray[np.float64]]:
+    """Robust floor line ``y = a + b x`` (px) through the sole points of the given ground phases.
 
     Returns a, b, and the per-phase residual level (px) at each phase's mid time for a slow correction.
     """
     xs, ys, ph_id = [], [], []
-    for n, ph in enumerate(det.phases):
+    for n in phase_ids:
+        ph = det.phases[n]
         for k in det._interior(ph):
             if not np.isfinite(pts[k, 0, 0, 0]) or not float(det.h[k][2]) <= det.low:
                 continue
@@ -574,12 +674,13 @@ def _fit_floor(det: OnlineContactDetector, pts: NDArray[np.float64], vis: NDArra
             s = max(_robust_sigma(r), 1e-6)
             w = np.minimum(1.0, 1.5 * s / np.maximum(np.abs(r), 1e-12))
     r = y - (a + b * x)
+    phs = [det.phases[n] for n in phase_ids]
     t_mid = np.array([0.5 * (det.t[ph.start] + det.t[max(ph.start, (ph.stop if ph.stop >= 0 else len(det.t)) - 1)])
-                      for ph in det.phases])
-    lev = np.array([float(np.median(r[pid == n])) if np.any(pid == n) else np.nan for n in range(len(det.phases))])
-    # a slow correction: running median over 5 phases (camera drift, uneven floor)
-    corr = np.array([np.nanmedian(lev[max(0, n - 2): n + 3]) if np.isfinite(lev[max(0, n - 2): n + 3]).any()
-                     else 0.0 for n in range(lev.size)])
+                      for ph in phs])
+    lev = np.array([float(np.median(r[pid == n])) if np.any(pid == n) else np.nan for n in phase_ids])
+    # a slow correction: running median over 5 phases (camera drift, uneven floor, depth changes)
+    corr = np.array([np.nanmedian(lev[max(0, m - 2): m + 3]) if np.isfinite(lev[max(0, m - 2): m + 3]).any()
+                     else 0.0 for m in range(lev.size)])
     return float(a), float(b), t_mid, corr
 
 
@@ -703,18 +804,28 @@ def analyze_contacts(lm: Landmarks, exercise: Exercise, params: ContactParams | 
     t = np.asarray(det.t)
     pts = np.array(det.pts)  # (T, 2, 5, 2)
     vis = np.array(det.vis)
-    leg = det.leg_px
-    a, b, t_mid, corr = _fit_floor(det, pts, vis, leg)
-    floor_corr = np.interp(t, t_mid, corr) if t_mid.size else np.zeros_like(t)
+    leg_t = np.asarray(det.leg_at)
+    seg = np.asarray(det.seg_at)
     sole_j = np.where(pts[:, :, _HEEL, 1] >= pts[:, :, _TOE, 1], _HEEL, _TOE)  # (T, 2)
     sole = np.take_along_axis(pts, sole_j[:, :, None, None], axis=2)[:, :, 0, :]  # (T, 2, 2)
-    hf = (a + b * sole[..., 0] + floor_corr[:, None] - sole[..., 1]) / leg  # (T, 2)
+    hf = np.full((len(t), 2), np.nan)
+    floors = []
+    for sid in np.unique(seg):
+        ids = [n for n, ph in enumerate(det.phases) if ph.seg == sid]
+        fr = seg == sid
+        if not ids or not np.isfinite(leg_t[fr]).any():
+            continue
+        leg_s = float(np.nanmedian(leg_t[fr]))
+        a, b, t_mid, corr = _fit_floor(det, pts, leg_s, ids)
+        floor_corr = np.interp(t[fr], t_mid, corr) if t_mid.size else np.zeros(int(fr.sum()))
+        leg_f = np.where(np.isfinite(leg_t[fr]), leg_t[fr], leg_s)
+        hf[fr] = (a + b * sole[fr, :, 0] + floor_corr[:, None] - sole[fr, :, 1]) / leg_f[:, None]
+        floors.append({"segment": int(sid), "a_px": a, "slope": b, "tilt_deg": math.degrees(math.atan(b)),
+                       "leg_px": leg_s})
+    leg = float(np.nanmedian(leg_t)) if np.isfinite(leg_t).any() else det.leg_px
     fvis = np.min(vis[:, :, (_HEEL, _TOE)], axis=2)
     h = np.array([_combine(hf[k], fvis[k], p.vis_min) for k in range(len(t))])
-    # whole-signal noise: second differences of the combined height
-    sigma = _robust_sigma(np.diff(h, 2)) / math.sqrt(6.0)
-    if not np.isfinite(sigma):
-        sigma = det.sigma if np.isfinite(det.sigma) else 0.005
+    sigma = det.sigma if np.isfinite(det.sigma) else 0.005
     margin = max(p.fit_margin_k * sigma, 0.005)
 
     phases = det.phases
@@ -764,7 +875,8 @@ def analyze_contacts(lm: Landmarks, exercise: Exercise, params: ContactParams | 
             prev_to = refined_to.get(n - 1, _Fit(prev.to_s, dt / 2, "frame"))
             flight = td.t_s - prev_to.t_s
         idx = det._interior(ph)
-        heel = heel_decision(t[idx], pts[idx], vis[idx], leg, sigma, det.flat_pitch_deg, det.flat_calibrated, p)
+        leg_c = float(np.nanmedian(leg_t[idx])) if np.isfinite(leg_t[idx]).any() else leg
+        heel = heel_decision(t[idx], pts[idx], vis[idx], leg_c, sigma, det.flat_pitch_deg, det.flat_calibrated, p)
         gct = to.t_s - td.t_s
         extra: dict[str, Any] = {
             "hop": hop,
@@ -785,8 +897,7 @@ def analyze_contacts(lm: Landmarks, exercise: Exercise, params: ContactParams | 
         ))
     events = _events(contacts)
     out_params = base_params | {
-        "floor": {"a_px": a, "slope": b, "tilt_deg": math.degrees(math.atan(b))},
-        "sigma_leg_offline": sigma,
+        "floor": floors,
         "fit_margin_leg": margin,
     }
     return Analysis(contacts=contacts, summary=_summary(contacts, det, dt, exercise),
