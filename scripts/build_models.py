@@ -48,8 +48,10 @@ def with_md(member, name, mean, std):
     w.add_image_input(norm_mean=[mean], norm_std=[std])
     model, _ = w.populate()
     return bytes(model)
-open(out_det, "wb").write(with_md("mediapipe/modules/pose_detection/pose_detection.tflite", "pose_detector", 127.5, 127.5))
-open(out_lmk, "wb").write(with_md("mediapipe/modules/pose_landmark/pose_landmark_full.tflite", "pose_landmarks_detector", 0.0, 255.0))
+det = "mediapipe/modules/pose_detection/pose_detection.tflite"
+lmk = "mediapipe/modules/pose_landmark/pose_landmark_full.tflite"
+open(out_det, "wb").write(with_md(det, "pose_detector", 127.5, 127.5))
+open(out_lmk, "wb").write(with_md(lmk, "pose_landmarks_detector", 0.0, 255.0))
 '''
 
 

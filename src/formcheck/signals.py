@@ -8,12 +8,13 @@ logs.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 from scipy import signal as sps
 
-FloatArray = NDArray[np.float64]
+FloatArray = NDArray[np.floating[Any]]
 
 
 def runs(mask: NDArray[np.bool_]) -> NDArray[np.int64]:
@@ -121,7 +122,7 @@ def resample_uniform(t: FloatArray, x: NDArray[np.floating], fs: float) -> tuple
         t0, t1 = t[idx], t[idx + 1]
         w = np.clip((tu - t0) / (t1 - t0), 0.0, 1.0)
         out[:, j] = col[idx] * (1 - w) + col[idx + 1] * w
-    return tu, out.reshape((n,) + xa.shape[1:])
+    return tu, out.reshape((n, *xa.shape[1:]))
 
 
 def lowpass(x: NDArray[np.floating], cutoff_hz: float, fs: float, order: int = 2) -> FloatArray:
@@ -182,9 +183,9 @@ def lowpass_t(t: FloatArray, x: NDArray[np.floating], cutoff_hz: float, order: i
     for j in range(flat.shape[1]):
         out[:, j] = np.interp(t, tu, flat[:, j])
     xa = np.asarray(x, np.float64)
-    out = out.reshape(xa.shape)
-    out[~np.isfinite(xa)] = np.nan
-    return out
+    res: NDArray[np.float64] = out.reshape(xa.shape)
+    res[~np.isfinite(xa)] = np.nan
+    return res
 
 
 def derivative(t: FloatArray, x: NDArray[np.floating]) -> FloatArray:

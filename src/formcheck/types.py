@@ -82,6 +82,15 @@ class VideoMeta:
         }
 
 
+def publish(tmp: str | Path, dest: str | Path) -> None:
+    """Give a temp file (made 0600 by ``mkstemp``) the umask's usual mode and rename it onto ``dest``."""
+    umask = os.umask(0)
+    os.umask(umask)
+    mode = 0o777 if Path(tmp).is_dir() else 0o666
+    os.chmod(tmp, mode & ~umask)
+    os.replace(tmp, dest)
+
+
 def _check(name: str, arr: NDArray[Any], shape: tuple[int, ...]) -> None:
     if arr.shape != shape:
         raise ValueError(f"Landmarks.{name}: expected shape {shape}, got {arr.shape}")
@@ -201,7 +210,7 @@ class Landmarks:
                 model=np.array(self.model),
                 format=np.array("formcheck.landmarks/1"),
             )
-            os.replace(tmp, path)
+            publish(tmp, path)
         finally:
             if os.path.exists(tmp):
                 os.unlink(tmp)

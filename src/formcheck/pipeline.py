@@ -1,0 +1,168 @@
+"""Glue: source -> pose -> analysis -> report files.
+
+:func:`analyze_file` is the one entry point the CLI, batch mode and tests use.
+All outputs of one run are written into a staging folder beside the output folder
+and moved into place only when every file is complete, so a failed run leaves
+no partial output.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import shutil
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from formcheck.analysis import analyze
+from formcheck.exercises import Targets, get_exercise
+from formcheck.pose import ProgressFn, estimate_video
+from formcheck.report import build_report, write_json
+from formcheck.types import FormcheckError, Landmarks, publish
+
+log = logging.getLogger(__name__)
+
+REPORT_JSON = "report.json"
+LANDMARKS_NPZ = "landmarks.npz"
+REPORT_HTML = "report.html"
+REPORT_CSV = "report.csv"
+ANNOTATED_MP4 = "annotated.mp4"
+
+
+@dataclass(frozen=True)
+class PoseOptions:
+    """How the pose model is run.
+
+    Attributes
+    ----------
+    model : str
+        ``full``, ``lite``, ``heavy`` or a ``.task`` path.
+    min_detection_confidence, min_tracking_confidence : float
+        MediaPipe thresholds in [0, 1].
+    """
+
+    model: str = "full"
+    min_detection_confidence: float = 0.5
+    min_tracking_confidence: float = 0.5
+
+
+def run_pose(video: str | Path, options: PoseOptions | None = None, progress: ProgressFn | None = None) -> Landmarks:
+    """Landmarks of every frame of ``video`` (container timestamps)."""
+    o = options or PoseOptions()
+    return estimate_video(video, o.model, o.min_detection_confidence, o.min_tracking_confidence, progress)
+
+
+def report_from_landmarks(
+    lm: Landmarks, exercise: str, targets: Targets | None = None, params: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """Analyse a landmark series and build the report dict (pure)."""
+    ex = get_exercise(exercise)
+    tg = ex.targets if targets is None else targets
+    analysis = analyze(lm, exercise, tg)
+    p = dict(params or {})
+    p["targets"] = {k: v for k, v in tg.__dict__.items() if v is not None}
+    return build_report(lm, exercise, analysis, p)
+
+
+def _commit(stage: Path, out_dir: Path) -> None:
+    """Move a finished staging folder's files into ``out_dir``."""
+    if not out_dir.exists():
+        publish(stage, out_dir)
+        return
+    if not out_dir.is_dir():
+        raise FormcheckError(f"output path {out_dir} exists and is not a directory")
+    for f in stage.iterdir():
+        os.replace(f, out_dir / f.name)
+    stage.rmdir()
+
+
+def analyze_file(
+    video: str | Path | None,
+    exercise: str,
+    out_dir: str | Path,
+    *,
+    pose: PoseOptions | None = None,
+    targets: Targets | None = None,
+    landmarks: str | Path | None = None,
+    video_out: bool = True,
+    html: bool = True,
+    progress: ProgressFn | None = None,
+) -> dict[str, Any]:
+    """Analyse one clip and write its report files into ``out_dir``.
+
+    Parameters
+    ----------
+    video : path or None
+        The clip. May be None when ``landmarks`` is given (no annotated video then).
+    exercise : str
+        Exercise id (see ``formcheck exercises``).
+    out_dir : path
+        Output folder; created (with its parents) only when the run succeeds.
+    pose : PoseOptions
+        Model and confidences.
+    targets : Targets or None
+        Prescription overrides (default: the exercise's).
+    landmarks : path or None
+        A saved ``landmarks.npz`` to analyse instead of running the model.
+    video_out : bool
+        Write ``annotated.mp4``.
+    html : bool
+        Write ``report.html`` and ``report.csv``.
+    progress : callable or None
+        Called with (frames done, frames expected) while the model runs.
+
+    Returns
+    -------
+    The report dict (also written to ``out_dir/report.json``).
+
+    Raises
+    ------
+    FormcheckError
+        Bad input: unreadable video, unknown exercise, nobody in the video...
+    """
+    get_exercise(exercise)  # fail fast on a bad id, before the model runs
+    out = Path(out_dir)
+    if out.exists() and not out.is_dir():
+        raise FormcheckError(f"output path {out} exists and is not a directory")
+    po = pose or PoseOptions()
+    if landmarks is not None:
+        lm = Landmarks.load(landmarks)
+        src_path = str(video) if video is not None else lm.meta.path
+    elif video is not None:
+        lm = run_pose(video, po, progress)
+        src_path = str(video)
+    else:
+        raise FormcheckError("give a video or --landmarks FILE.npz")
+    if len(lm) == 0 or not lm.detected.any():
+        raise FormcheckError(f"{src_path}: nobody detected in any of its {len(lm)} frames")
+    params: dict[str, Any] = {"pose": {**po.__dict__, "model": lm.model}}
+    report = report_from_landmarks(lm, exercise, targets, params)
+    report["source"]["path"] = src_path
+
+    out.parent.mkdir(parents=True, exist_ok=True)
+    stage = Path(tempfile.mkdtemp(dir=out.parent, prefix=f".{out.name}.partial-"))
+    try:
+        lm.save(stage / LANDMARKS_NPZ)
+        files = {"json": REPORT_JSON, "landmarks": LANDMARKS_NPZ}
+        if html:
+            from formcheck import render
+
+            render.write_html(report, lm, stage / REPORT_HTML)
+            render.write_csv(report, stage / REPORT_CSV)
+            files.update(html=REPORT_HTML, csv=REPORT_CSV)
+        video_path = Path(src_path)
+        if video_out and video_path.is_file():
+            from formcheck.annotate import write_annotated_video
+
+            codec = write_annotated_video(video_path, lm, report, stage / ANNOTATED_MP4)
+            files["video"] = ANNOTATED_MP4
+            report["params"]["annotated_video_codec"] = codec
+        report["files"] = files
+        write_json(report, stage / REPORT_JSON)
+        _commit(stage, out)
+    finally:
+        if stage.exists():
+            shutil.rmtree(stage, ignore_errors=True)
+    return report

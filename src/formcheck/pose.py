@@ -1,0 +1,264 @@
+"""Pose estimation: MediaPipe Pose Landmarker (Tasks API, VIDEO mode) -> :class:`Landmarks`.
+
+The bundled models (``full``, the default, and ``lite``) ship as package data; an
+explicit path always wins; ``heavy`` is downloaded once from the official
+MediaPipe address into a cache folder and verified by sha256.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import tempfile
+import urllib.error
+import urllib.request
+import zipfile
+from collections.abc import Callable
+from importlib import resources
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from formcheck.types import N_LANDMARKS, FormcheckError, Landmarks, publish
+from formcheck.video import open_video
+
+log = logging.getLogger(__name__)
+
+BUNDLED = {"full": "pose_landmarker_full.task", "lite": "pose_landmarker_lite.task"}
+"""Model names shipped with the package."""
+
+HEAVY_URL = (
+    "https://storage.googleapis.com/mediapipe-models/pose_landmarker/"
+    "pose_landmarker_heavy/float16/1/pose_landmarker_heavy.task"
+)
+"""Official, versioned address of the heavy model (Apache-2.0, Google)."""
+
+HEAVY_SHA256: str | None = os.environ.get("FORMCHECK_HEAVY_SHA256") or None
+"""Pinned sha256 of the heavy model, if known (environment ``FORMCHECK_HEAVY_SHA256`` overrides)."""
+
+
+def model_cache_dir() -> Path:
+    """Folder for downloaded models: ``$FORMCHECK_MODEL_DIR`` or ``~/.cache/formcheck/models``."""
+    env = os.environ.get("FORMCHECK_MODEL_DIR")
+    if env:
+        return Path(env)
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "formcheck" / "models"
+
+
+def sha256_file(path: Path) -> str:
+    """Hex sha256 of a file."""
+    h = hashlib.sha256()
+    with path.open("rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def download_model(url: str, dest: Path, sha256: str | None, timeout_s: float = 30.0) -> Path:
+    """Download ``url`` to ``dest`` atomically and check its sha256.
+
+    When ``sha256`` is None the hash of the first download is recorded next to the
+    file (``dest.sha256``, trust on first use) and every later load is checked
+    against it.
+
+    Raises
+    ------
+    FormcheckError
+        Offline, HTTP error, or hash mismatch (the bad file is not kept).
+    """
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp_name = tempfile.mkstemp(dir=dest.parent, prefix=dest.name, suffix=".part")
+    tmp = Path(tmp_name)
+    try:
+        with os.fdopen(fd, "wb") as out, urllib.request.urlopen(url, timeout=timeout_s) as resp:
+            while True:
+                chunk = resp.read(1 << 20)
+                if not chunk:
+                    break
+                out.write(chunk)
+        got = sha256_file(tmp)
+        if sha256 is not None and got != sha256.lower():
+            raise FormcheckError(f"downloaded model from {url} has sha256 {got}, expected {sha256}; not used")
+        publish(tmp, dest)
+        if sha256 is None:
+            dest.with_suffix(dest.suffix + ".sha256").write_text(got + "\n")
+            log.warning("no pinned sha256 for %s; recorded %s (trust on first use)", dest.name, got)
+        return dest
+    except (urllib.error.URLError, OSError, TimeoutError) as exc:
+        reason = getattr(exc, "reason", exc)
+        raise FormcheckError(
+            f"cannot download the model from {url} ({reason}); you are probably offline: "
+            f"download it by hand and pass --model PATH, or put it in {dest.parent}"
+        ) from None
+    finally:
+        if tmp.exists():
+            tmp.unlink()
+
+
+def _check_task_file(path: Path) -> Path:
+    if not path.is_file():
+        raise FormcheckError(f"model file not found: {path}")
+    if not zipfile.is_zipfile(path):
+        raise FormcheckError(f"{path} is not a MediaPipe .task model bundle")
+    return path
+
+
+def resolve_model(spec: str | Path, heavy_url: str = HEAVY_URL) -> Path:
+    """Turn ``full`` / ``lite`` / ``heavy`` / a path into a ``.task`` file path.
+
+    Parameters
+    ----------
+    spec : str or Path
+        A bundled model name, ``heavy`` (downloaded once, cached), or a file path.
+    heavy_url : str
+        Where to fetch the heavy model (tests point this at a local server).
+    """
+    s = str(spec)
+    if s in BUNDLED:
+        name = BUNDLED[s]
+        res = resources.files("formcheck.models").joinpath(name)
+        candidates = [Path(str(res)), Path(__file__).resolve().parents[2] / "models" / name]
+        for c in candidates:
+            if c.is_file():
+                return c
+        raise FormcheckError(f"bundled model {name} is missing from the installation (looked in {candidates[0]})")
+    if s == "heavy":
+        dest = model_cache_dir() / "pose_landmarker_heavy.task"
+        pinned = HEAVY_SHA256 or os.environ.get("FORMCHECK_HEAVY_SHA256") or None
+        if dest.is_file():
+            side = dest.with_suffix(".task.sha256")
+            expected = pinned or (side.read_text().strip() if side.is_file() else None)
+            if expected and sha256_file(dest) != expected.lower():
+                raise FormcheckError(f"cached heavy model {dest} fails its sha256 check; delete it to re-download")
+            return _check_task_file(dest)
+        log.info("downloading the heavy model from %s", heavy_url)
+        return _check_task_file(download_model(heavy_url, dest, pinned))
+    return _check_task_file(Path(s).expanduser())
+
+
+def _row(lms: Any, world: Any) -> NDArray[np.float32]:
+    """Pack one person's landmarks as (33, 9): x, y, z, visibility, presence, wx, wy, wz, 0."""
+    out = np.zeros((N_LANDMARKS, 9), np.float32)
+    for i, p in enumerate(lms[:N_LANDMARKS]):
+        out[i, 0:5] = (p.x, p.y, p.z, p.visibility or 0.0, p.presence or 0.0)
+    if world:
+        for i, p in enumerate(world[:N_LANDMARKS]):
+            out[i, 5:8] = (p.x, p.y, p.z)
+    else:
+        out[:, 5:8] = np.nan
+    return out
+
+
+class PoseEstimator:
+    """MediaPipe Pose Landmarker in VIDEO mode, one person.
+
+    Parameters
+    ----------
+    model : str or Path
+        ``full`` (default), ``lite``, ``heavy`` or a ``.task`` path.
+    min_detection_confidence, min_tracking_confidence, min_presence_confidence : float
+        MediaPipe thresholds in [0, 1].
+    """
+
+    def __init__(
+        self,
+        model: str | Path = "full",
+        min_detection_confidence: float = 0.5,
+        min_tracking_confidence: float = 0.5,
+        min_presence_confidence: float = 0.5,
+    ) -> None:
+        for name, v in (("detection", min_detection_confidence), ("tracking", min_tracking_confidence),
+                        ("presence", min_presence_confidence)):
+            if not 0.0 <= v <= 1.0:
+                raise FormcheckError(f"{name} confidence must be in [0, 1], got {v}")
+        from mediapipe.tasks.python import BaseOptions, vision
+
+        self.model_path = resolve_model(model)
+        self.model_name = self.model_path.name
+        opts = vision.PoseLandmarkerOptions(
+            base_options=BaseOptions(model_asset_path=str(self.model_path)),
+            running_mode=vision.RunningMode.VIDEO,
+            num_poses=1,
+            min_pose_detection_confidence=min_detection_confidence,
+            min_tracking_confidence=min_tracking_confidence,
+            min_pose_presence_confidence=min_presence_confidence,
+            output_segmentation_masks=False,
+        )
+        try:
+            self._lm = vision.PoseLandmarker.create_from_options(opts)
+        except (RuntimeError, ValueError) as exc:
+            raise FormcheckError(f"cannot load pose model {self.model_path}: {exc}") from None
+        self.params = {
+            "model": self.model_name,
+            "min_detection_confidence": min_detection_confidence,
+            "min_tracking_confidence": min_tracking_confidence,
+            "min_presence_confidence": min_presence_confidence,
+        }
+        self._last_ms = -1
+
+    def __enter__(self) -> PoseEstimator:
+        return self
+
+    def __exit__(self, et: type[BaseException] | None, ev: BaseException | None, tb: TracebackType | None) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Release the model (MediaPipe errors at exit if this is skipped)."""
+        if self._lm is not None:
+            self._lm.close()
+            self._lm = None
+
+    def process(self, image_rgb: NDArray[np.uint8], t_s: float) -> NDArray[np.float32] | None:
+        """Landmarks of one RGB frame at media time ``t_s`` (s) as a (33, 9) array, or None if nobody."""
+        import mediapipe as mp
+
+        # MediaPipe wants strictly increasing integer milliseconds.
+        ms = max(int(round(t_s * 1000.0)), self._last_ms + 1)
+        self._last_ms = ms
+        img = mp.Image(image_format=mp.ImageFormat.SRGB, data=np.ascontiguousarray(image_rgb))
+        res = self._lm.detect_for_video(img, ms)
+        if not res.pose_landmarks:
+            return None
+        world = res.pose_world_landmarks[0] if res.pose_world_landmarks else None
+        return _row(res.pose_landmarks[0], world)
+
+
+ProgressFn = Callable[[int, int], None]
+"""Progress callback: (frames done, frames expected)."""
+
+
+def estimate_video(
+    path: str | Path,
+    model: str | Path = "full",
+    min_detection_confidence: float = 0.5,
+    min_tracking_confidence: float = 0.5,
+    progress: ProgressFn | None = None,
+) -> Landmarks:
+    """Run the pose model over every frame of a video file.
+
+    Frames are streamed; frames with nobody detected stay in the series as NaN.
+
+    Returns
+    -------
+    Landmarks with container timestamps.
+    """
+    with open_video(path, pixel_format="rgb24") as src, PoseEstimator(
+        model, min_detection_confidence, min_tracking_confidence
+    ) as est:
+        ts: list[float] = []
+        rows: list[NDArray[np.float32] | None] = []
+        total = src.frames_hint
+        for frame in src:
+            ts.append(frame.t_s)
+            rows.append(est.process(frame.image, frame.t_s))
+            if progress is not None:
+                progress(frame.index + 1, max(total, frame.index + 1))
+        meta = src.meta
+        if not ts:
+            raise FormcheckError(f"{path}: no frames could be decoded")
+        return Landmarks.from_frames(ts, rows, meta, est.model_name)

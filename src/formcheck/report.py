@@ -1,0 +1,126 @@
+"""Build the report (pure) and write it as JSON atomically.
+
+The report is a plain dict following the contract in the README: ``exercise``,
+``source``, ``quality``, ``contacts``, ``reps``, ``holds``, ``summary``,
+``feedback``, ``params``. All times are seconds from the first frame.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from formcheck import __version__
+from formcheck import skeleton as sk
+from formcheck.types import Analysis, Landmarks, jsonable, publish
+
+FOOT_LANDMARKS = (sk.LEFT_ANKLE, sk.RIGHT_ANKLE, sk.LEFT_HEEL, sk.RIGHT_HEEL, sk.LEFT_FOOT_INDEX, sk.RIGHT_FOOT_INDEX)
+
+
+def pose_quality(lm: Landmarks) -> dict[str, Any]:
+    """The report's ``quality`` section: how well the pose model saw the person.
+
+    Returns
+    -------
+    dict with ``frames``, ``frames_with_person``, ``person_fraction``,
+    ``mean_visibility_feet`` (mean visibility of ankles, heels and toes over frames
+    with a person), ``mean_visibility_body``, ``fps``, ``frame_period_s``,
+    ``duration_s``, ``longest_gap_s`` (longest run without a person).
+    """
+    n = len(lm)
+    det = lm.detected
+    k = int(det.sum())
+    fps = float(lm.meta.fps)
+    longest_gap = 0.0
+    if n and k < n:
+        from formcheck.signals import runs
+
+        for a, b in runs(~det):
+            t_end = lm.t[b] if b < n else lm.t[-1] + 1.0 / fps
+            t_start = lm.t[a - 1] if a > 0 else lm.t[0]
+            longest_gap = max(longest_gap, float(t_end - t_start))
+    feet = float(np.nanmean(lm.visibility[det][:, FOOT_LANDMARKS])) if k else None
+    body = float(np.nanmean(lm.visibility[det])) if k else None
+    return jsonable(
+        {
+            "frames": n,
+            "frames_with_person": k,
+            "person_fraction": (k / n) if n else 0.0,
+            "mean_visibility_feet": feet,
+            "mean_visibility_body": body,
+            "fps": fps,
+            "frame_period_s": 1.0 / fps,
+            "duration_s": float(lm.meta.duration_s),
+            "longest_gap_s": longest_gap,
+        }
+    )
+
+
+def build_report(
+    lm: Landmarks,
+    exercise: str,
+    analysis: Analysis,
+    params: dict[str, Any] | None = None,
+    source_path: str | None = None,
+) -> dict[str, Any]:
+    """Assemble the report dict (pure: no I/O)."""
+    source = lm.meta.to_source()
+    if source_path is not None:
+        source["path"] = source_path
+    p: dict[str, Any] = {"version": __version__, "model": lm.model}
+    p.update(params or {})
+    p["analysis"] = analysis.params
+    return jsonable(
+        {
+            "exercise": exercise,
+            "source": source,
+            "quality": pose_quality(lm),
+            "contacts": [c.to_dict() for c in analysis.contacts],
+            "reps": [r.to_dict() for r in analysis.reps],
+            "holds": [h.to_dict() for h in analysis.holds],
+            "summary": analysis.summary,
+            "feedback": list(analysis.feedback),
+            "params": p,
+        }
+    )
+
+
+def write_json(obj: Any, path: Path) -> None:
+    """Write JSON atomically (temp file in the same folder, then rename)."""
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix="." + path.name, suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            json.dump(obj, f, indent=2, allow_nan=False)
+            f.write("\n")
+        publish(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+
+
+def validate_report(rep: dict[str, Any]) -> None:
+    """Check the report contract's keys and types; raises ValueError naming the first problem."""
+    for key, typ in (("exercise", str), ("source", dict), ("quality", dict), ("contacts", list), ("reps", list),
+                     ("holds", list), ("summary", dict), ("feedback", list), ("params", dict)):
+        if not isinstance(rep.get(key), typ):
+            raise ValueError(f"report: {key!r} should be {typ.__name__}, got {type(rep.get(key)).__name__}")
+    for key in ("path", "fps", "frame_count", "duration_s", "width", "height"):
+        if key not in rep["source"]:
+            raise ValueError(f"report: source lacks {key!r}")
+    for c in rep["contacts"]:
+        for key in ("touchdown_s", "takeoff_s", "gct_s", "flight_s", "heel_touch", "side"):
+            if key not in c:
+                raise ValueError(f"report: contact lacks {key!r}")
+    for r in rep["reps"]:
+        for key in ("side", "start_s", "bottom_s", "end_s", "eccentric_s", "concentric_s"):
+            if key not in r:
+                raise ValueError(f"report: rep lacks {key!r}")
+    for h in rep["holds"]:
+        for key in ("side", "start_s", "end_s", "duration_s"):
+            if key not in h:
+                raise ValueError(f"report: hold lacks {key!r}")
