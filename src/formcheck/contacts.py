@@ -97,6 +97,9 @@ class ContactParams:
         The leg length is the median over this many seconds of frames (s).
     floor_window_s : float
         Online floor: the lowest sole positions over this many seconds (longer than any hop cycle) (s).
+    model_unc_frames : float
+        Added in quadrature to every refined event's fit uncertainty: the foot's motion near the floor is not
+        exactly ballistic (frames).
     refine_tol_s : float
         A refined event further than this (or 3 frames) from the detector's frame-level estimate is rejected.
     """
@@ -122,6 +125,7 @@ class ContactParams:
     scale_window_s: float = 5.0
     floor_window_s: float = 1.0
     refine_tol_s: float = 0.06
+    model_unc_frames: float = 0.15
 
 
 @dataclass
@@ -221,6 +225,9 @@ class OnlineContactDetector:
         pts = np.asarray(xyz, np.float64)[_IDX, :2] * self._scale  # (2, 5, 2)
         vis = np.asarray(visibility, np.float64)[_IDX]
         vis = np.where(np.isfinite(vis), vis, 0.0)
+        if self._swapped:
+            pts = pts[::-1].copy()
+            vis = vis[::-1].copy()
         if self._last_valid >= 0:
             prev = self.pts[self._last_valid]
             d_now = pts[0, 1:] - pts[1, 1:]
@@ -231,9 +238,8 @@ class OnlineContactDetector:
             if np.isfinite(leg) and c_sw < self.p.swap_ratio * c_id and c_id > self.p.swap_min_leg * leg:
                 self._swapped = not self._swapped
                 self.swaps_repaired += 1
-        if self._swapped:
-            pts = pts[::-1].copy()
-            vis = vis[::-1].copy()
+                pts = pts[::-1].copy()
+                vis = vis[::-1].copy()
         return pts, vis
 
     def _heights(self, pts: NDArray[np.float64], vis: NDArray[np.float64]) -> NDArray[np.float64]:
@@ -505,7 +511,7 @@ class OnlineContactDetector:
             return None
         prev = self.phases[k - 1]
         cur = self.phases[k]
-        if cur.truncated or prev.stop < 0:
+        if cur.truncated or prev.stop < 0 or prev.seg != cur.seg:
             return None
         return prev
 
@@ -685,7 +691,7 @@ def _fit_floor(det: OnlineContactDetector, pts: NDArray[np.float64], leg: float,
 
 
 def _parabola_events(t: NDArray[np.float64], h: NDArray[np.float64], sigma: float, c_prev: float, c_next: float,
-                     margin: float, dt: float) -> tuple[_Fit | None, _Fit | None, dict[str, Any]]:
+                     margin: float, model_unc_s: float) -> tuple[_Fit | None, _Fit | None, dict[str, Any]]:
     """Fit a flight's airborne samples with a parabola; return (takeoff, touchdown) at the contact levels."""
     ok = np.isfinite(h) & (h > max(c_prev, c_next) + margin)
     info: dict[str, Any] = {"n": int(ok.sum())}
@@ -730,7 +736,7 @@ def _parabola_events(t: NDArray[np.float64], h: NDArray[np.float64], sigma: floa
             return None
         gvec = np.array([r * r, r, 1.0])
         var_h = float(gvec @ C3 @ gvec) + sigma_level**2
-        return _Fit(tc + r, math.sqrt(var_h) / abs(slope), method)
+        return _Fit(tc + r, math.hypot(math.sqrt(var_h) / abs(slope), model_unc_s), method)
 
     glob = solve(np.ones(ok.sum(), bool), 2)
     if glob is None:
@@ -844,12 +850,13 @@ def analyze_contacts(lm: Landmarks, exercise: Exercise, params: ContactParams | 
             continue
         lo = max(phases[n].stop - 2, phases[n].start)
         hi = min(phases[n + 1].start + 2, len(t))
-        seg = slice(lo, hi)
-        to_fit, td_fit, info = _parabola_events(t[seg], h[seg], sigma, levels[n], levels[n + 1], margin, dt)
+        win = slice(lo, hi)
+        to_fit, td_fit, info = _parabola_events(t[win], h[win], sigma, levels[n], levels[n + 1], margin,
+                                                p.model_unc_frames * dt)
         if to_fit is None:
-            to_fit = _linear_event(t[seg], h[seg], levels[n] + 0.5 * margin, False, dt)
+            to_fit = _linear_event(t[win], h[win], levels[n] + 0.5 * margin, False, dt)
         if td_fit is None:
-            td_fit = _linear_event(t[seg], h[seg], levels[n + 1] + 0.5 * margin, True, dt)
+            td_fit = _linear_event(t[win], h[win], levels[n + 1] + 0.5 * margin, True, dt)
         # a refined time must stay near the detector's frame-level estimate
         tol = max(3 * dt, p.refine_tol_s)
         if to_fit is not None and abs(to_fit.t_s - phases[n].to_s) <= tol:

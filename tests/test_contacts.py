@@ -1,0 +1,170 @@
+"""Ground contacts on synthetic hopping sets with exact truth (tests/fixtures/hops.py); no model, no video."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+from tests.fixtures.hops import HopTruth, make_hops
+
+from formcheck.contacts import ContactParams, OnlineContactDetector, analyze_contacts, fmt_duration
+from formcheck.exercises import get_exercise
+from formcheck.types import Analysis, Landmarks, jsonable
+
+POGO = get_exercise("pogo_hops")
+
+
+def _errors_ms(a: Analysis, truth: HopTruth) -> tuple[np.ndarray, np.ndarray]:
+    assert len(a.contacts) == len(truth.touchdown_s), [round(c.touchdown_s, 3) for c in a.contacts]
+    td = np.array([c.touchdown_s for c in a.contacts])
+    to = np.array([c.takeoff_s for c in a.contacts])
+    return 1000 * (td - truth.touchdown_s), 1000 * (to - truth.takeoff_s)
+
+
+def test_every_contact_timed_to_the_millisecond_at_240_fps() -> None:
+    lm, truth = make_hops(fps=240, n_hops=12, jitter_px=0.5, seed=1)
+    a = analyze_contacts(lm, POGO)
+    e_td, e_to = _errors_ms(a, truth)
+    assert np.median(np.abs(e_td)) <= 2.0 and np.percentile(np.abs(e_td), 95) <= 5.0
+    assert np.median(np.abs(e_to)) <= 2.0 and np.percentile(np.abs(e_to), 95) <= 5.0
+    assert all(c.side == "both" for c in a.contacts)
+    # the reported uncertainty is of the size of the actual error, not a frame
+    assert a.summary["gct_precision_s"] < 0.004
+
+
+def test_heel_touch_on_fourth_and_ninth_hop() -> None:
+    lm, truth = make_hops(fps=240, heel_touch=(4, 9), seed=2)
+    a = analyze_contacts(lm, POGO)
+    assert [c.heel_touch for c in a.contacts] == truth.heel_touch.tolist()
+    assert a.summary["heel_touch_hops"] == [4, 9]
+    assert "Heels touched down on hops 4 and 9." in a.feedback
+    assert all(c.heel_confidence > 0.8 for c in a.contacts)
+    assert any(e.type == "heel_touch" and e.data["hop"] == 4 for e in a.events)
+
+
+def test_gct_within_half_a_frame_at_30_fps() -> None:
+    lm, truth = make_hops(fps=30, n_hops=15, jitter_px=0.7, seed=3)
+    a = analyze_contacts(lm, POGO)
+    e_td, e_to = _errors_ms(a, truth)
+    assert np.median(np.abs(e_to - e_td)) <= 1000 / 30 / 2
+    # printed times are rounded to what 30 fps supports
+    assert "ms (±" in a.feedback[0]
+
+
+def test_occluded_far_foot_swaps_and_missing_frames() -> None:
+    lm, truth = make_hops(fps=120, jitter_px=1.0, occlude_far=True, swaps=((2.0, 2.7), (4.0, 4.3)),
+                          missing_frac=0.05, heel_touch=(3,), seed=4)
+    a = analyze_contacts(lm, POGO)
+    e_td, e_to = _errors_ms(a, truth)
+    assert np.median(np.abs(e_td)) <= 3.0 and np.median(np.abs(e_to)) <= 3.0
+    assert [c.heel_touch for c in a.contacts] == truth.heel_touch.tolist()
+    assert a.params["swaps_repaired"] >= 2
+
+
+def test_swap_repair_keeps_feet_apart() -> None:
+    lm, _ = make_hops(fps=120, swaps=((2.0, 2.7),), jitter_px=0.3, seed=5)
+    det = OnlineContactDetector(lm.meta, POGO)
+    for k in range(len(lm)):
+        det.update(float(lm.t[k]), lm.xyz[k], lm.visibility[k])
+    toe_x = np.array([p[:, 4, 0] for p in det.pts])  # (T, 2) left, right after repair
+    # in the fixture the right (far) foot is always ahead of the left by 0.06 leg lengths
+    assert np.mean(toe_x[:, 1] > toe_x[:, 0]) > 0.99
+
+
+def test_tilted_floor_while_travelling() -> None:
+    lm, truth = make_hops(fps=60, roll_deg=5.0, travel_legs_s=0.6, seed=6)
+    a = analyze_contacts(lm, POGO)
+    e_td, e_to = _errors_ms(a, truth)
+    assert np.median(np.abs(e_td)) <= 2.0 and np.median(np.abs(e_to)) <= 2.0
+    assert a.params["floor"][0]["tilt_deg"] == pytest.approx(5.0, abs=1.0)
+
+
+def test_fatigue_drift_reported() -> None:
+    lm, _ = make_hops(fps=120, n_hops=15, gct_s=0.17, gct_drift_s=0.005, vary=0.0, seed=7)
+    a = analyze_contacts(lm, POGO)
+    assert a.summary["gct_drift_s_per_10_hops"] == pytest.approx(0.05, abs=0.005)
+    assert any(cue.startswith("Contact time rose from") for cue in a.feedback)
+    assert any(cue.startswith("Shorten contacts") for cue in a.feedback)
+
+
+def test_summary_metrics_follow_from_flight_and_contact() -> None:
+    lm, _ = make_hops(fps=240, n_hops=10, gct_s=0.2, flight_s=0.35, vary=0.0, seed=8)
+    a = analyze_contacts(lm, POGO)
+    s = a.summary
+    assert s["median_flight_s"] == pytest.approx(0.35, abs=0.002)
+    assert s["median_jump_height_m"] == pytest.approx(9.81 * 0.35**2 / 8, rel=0.02)
+    assert s["rsi_ft"] == pytest.approx(0.35 / 0.2, rel=0.03)
+    assert s["hop_frequency_hz"] == pytest.approx(1 / 0.55, rel=0.02)
+    assert a.contacts[0].flight_s is not None  # flight from the standing start
+    json.dumps(jsonable(s))
+    json.dumps([c.to_dict() for c in a.contacts])
+
+
+def test_online_and_offline_find_the_same_contacts() -> None:
+    lm, truth = make_hops(fps=60, jitter_px=0.8, heel_touch=(2,), seed=9)
+    det = OnlineContactDetector(lm.meta, POGO)
+    events = []
+    for k in range(len(lm)):
+        events += det.update(float(lm.t[k]), lm.xyz[k], lm.visibility[k])
+    events += det.finish()
+    online = [e for e in events if e.type == "contact"]
+    offline = analyze_contacts(lm, POGO).contacts
+    assert len(online) == len(offline) == len(truth.touchdown_s)
+    dt = 1 / 60
+    for e, c in zip(online, offline, strict=True):
+        assert abs(e.data["touchdown_s"] - c.touchdown_s) <= 2 * dt
+        assert abs(e.data["takeoff_s"] - c.takeoff_s) <= 2 * dt
+    assert [e.data["heel_touch"] for e in online] == [c.heel_touch for c in offline]
+    # touchdowns are announced once, before their contact closes
+    tds = [e for e in events if e.type == "touchdown"]
+    assert len(tds) >= len(online)
+
+
+def test_online_latency_is_a_few_frames() -> None:
+    lm, _ = make_hops(fps=240, seed=10)
+    det = OnlineContactDetector(lm.meta, POGO)
+    late_td, late_to = [], []
+    for k in range(len(lm)):
+        for e in det.update(float(lm.t[k]), lm.xyz[k], lm.visibility[k]):
+            if lm.t[k] < 0.6:
+                continue
+            if e.type == "touchdown":
+                late_td.append(lm.t[k] - e.t_s)
+            elif e.type == "takeoff":
+                late_to.append(lm.t[k] - e.t_s)
+    assert max(late_td) <= 0.04
+    assert max(late_to) <= 0.08
+
+
+def test_nobody_in_view_gives_no_contacts() -> None:
+    lm, _ = make_hops(fps=30, seed=11)
+    empty = Landmarks(lm.t, np.full_like(lm.xyz, np.nan), np.full_like(lm.visibility, np.nan),
+                      lm.presence, lm.world, lm.meta, "synthetic")
+    a = analyze_contacts(empty, POGO)
+    assert a.contacts == []
+    assert a.feedback[0].startswith("No ground contacts found")
+
+
+def test_standing_still_is_not_a_hop() -> None:
+    lm, _ = make_hops(fps=30, n_hops=0, stand_s=2.0, seed=12)
+    a = analyze_contacts(lm, POGO, ContactParams())
+    assert a.contacts == []
+
+
+def test_front_view_heel_not_judged() -> None:
+    lm, truth = make_hops(fps=60, seed=13)
+    xyz = lm.xyz.copy()
+    # squash x of the feet: heel and toe one above the other as seen from the front
+    for side_idx in ((27, 29, 31), (28, 30, 32)):
+        xyz[:, list(side_idx), 0] = xyz[:, [side_idx[0]], 0]
+    front = Landmarks(lm.t, xyz, lm.visibility, lm.presence, lm.world, lm.meta, "synthetic")
+    a = analyze_contacts(front, POGO)
+    assert len(a.contacts) == len(truth.touchdown_s)
+    assert all(c.heel_confidence == 0.0 and not c.heel_touch for c in a.contacts)
+    assert any("not judged" in cue for cue in a.feedback)
+
+
+def test_durations_printed_to_the_supported_precision() -> None:
+    assert fmt_duration(0.1824, 0.0008) == "182 ms"
+    assert fmt_duration(0.1824, 0.017) == "about 180 ms (±20 ms)"
