@@ -1,0 +1,86 @@
+"""Rendering a motion to clip.mp4 + truth.json: timing, truth file, determinism, and the pose model's view."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from formcheck.synth.body import build
+from formcheck.synth.command import motion_for, synth
+from formcheck.synth.render import RenderOptions, make_scene, render_clip
+from formcheck.types import FormcheckError
+from formcheck.video import frame_times, probe
+
+REPORT_KEYS = {"exercise", "source", "contacts", "reps", "holds", "truth"}
+
+
+@pytest.fixture(scope="module")
+def pogo_clip(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("pogo")
+    synth("pogo_hops", out, fps=120, hops=3, heel_touch="2", width=192, height=144, seed=5)
+    return out
+
+
+def test_frame_i_is_at_i_over_fps(pogo_clip: Path) -> None:
+    truth = json.loads((pogo_clip / "truth.json").read_text())
+    t = frame_times(pogo_clip / "clip.mp4")
+    n = truth["source"]["frame_count"]
+    assert len(t) == n
+    np.testing.assert_allclose(t, np.arange(n) / 120, atol=1e-6)
+    meta = probe(pogo_clip / "clip.mp4")
+    assert (meta.width, meta.height) == (192, 144)
+    assert meta.fps == pytest.approx(120)
+
+
+def test_truth_json_has_report_keys_and_per_frame_heights(pogo_clip: Path) -> None:
+    truth = json.loads((pogo_clip / "truth.json").read_text())
+    assert REPORT_KEYS <= set(truth)
+    assert truth["exercise"] == "pogo_hops"
+    assert [c["heel_touch"] for c in truth["contacts"]] == [False, True, False]
+    fr = truth["truth"]["frames"]
+    heel = np.minimum(fr["heel_left_m"], fr["heel_right_m"])
+    t = np.asarray(fr["t_s"])
+    c = truth["contacts"][1]
+    in_contact = (t >= c["touchdown_s"]) & (t <= c["takeoff_s"])
+    # Heel height is zero exactly in the frames where the heel is down, never in the other contacts.
+    assert heel[in_contact].min() == 0.0
+    for other in (truth["contacts"][0], truth["contacts"][2]):
+        m = (t >= other["touchdown_s"]) & (t <= other["takeoff_s"])
+        assert heel[m].min() >= 0.02
+    kp = np.load(pogo_clip / "keypoints.npz")
+    assert kp["xy_px"].shape == (len(t), 33, 2)
+
+
+def test_render_is_reproducible_from_seed() -> None:
+    m, _ = motion_for("squat", reps=1, seed=4)
+    opts = RenderOptions(fps=30, view="45", width=160, height=120, seed=4)
+    _, scene_a = make_scene(opts)
+    _, scene_b = make_scene(opts)
+    sk = build(m.pose(2.0))
+    assert np.array_equal(scene_a.render([sk]), scene_b.render([sk]))
+
+
+def test_bad_render_options_raise(tmp_path: Path) -> None:
+    m, _ = motion_for("squat", reps=1)
+    with pytest.raises(FormcheckError, match="fps"):
+        render_clip(m, tmp_path, RenderOptions(fps=0.5))
+    with pytest.raises(FormcheckError, match="unknown view"):
+        synth("squat", tmp_path, view="top")
+
+
+@pytest.mark.slow
+def test_pose_model_finds_the_athlete_in_every_frame(tmp_path: Path) -> None:
+    """Representative detection check (all exercises/views: scripts/check_synth_detection.py)."""
+    from formcheck.pipeline import run_pose
+
+    m, params = motion_for("single_leg_box_squat", reps=1, eccentric=1.5, seed=1)
+    render_clip(m, tmp_path, RenderOptions(fps=30, view="45", width=320, height=240, seed=1), params,
+                per_frame=False)
+    lm = run_pose(tmp_path / "clip.mp4")
+    assert lm.detected.mean() >= 0.99
+    kp = np.load(tmp_path / "keypoints.npz")["xy_px"]
+    err = np.linalg.norm(lm.xy_px()[:, 23:33] - kp[:, 23:33], axis=-1)
+    assert np.nanmedian(err) < 0.04 * 240  # legs within 4 % of the frame height
