@@ -286,10 +286,10 @@ def prescription_rows(report: dict[str, Any]) -> list[tuple[str, str, str, bool 
     if "hold_s" in tg:
         want_s = float(tg["hold_s"])
         sides: tuple[str | None, ...] = ("left", "right") if ex is not None and ex.single_leg else (None,)
-        for side in sides:
-            d = [_num(h.get("duration_s")) for h in holds if side is None or h.get("side") == side]
+        for hs in sides:
+            d = [_num(h.get("duration_s")) for h in holds if hs is None or h.get("side") == hs]
             best = max(d) if d else 0.0
-            rows.append((f"Hold ({side})" if side else "Hold", f"{want_s:g} s", f"{best:.1f} s",
+            rows.append((f"Hold ({hs})" if hs else "Hold", f"{want_s:g} s", f"{best:.1f} s",
                          best >= want_s - tol))
     contacts = report.get("contacts") or []
     if contacts:
