@@ -15,6 +15,65 @@ from formcheck.types import FormcheckError
 Kind = Literal["contacts", "reps"]
 
 
+Order = Literal["ecc_first", "con_first"]
+SideMode = Literal["none", "stance_leg", "front_leg", "box_leg", "target"]
+
+
+@dataclass(frozen=True)
+class RepSpec:
+    """How the rep engine reads one exercise (declarative, body-relative units).
+
+    The engine works on one scalar *driving signal* from :mod:`formcheck.features`,
+    oriented so that it grows when the body leaves its rest position (``x = sign * feature``).
+
+    Attributes
+    ----------
+    signal : str
+        Feature name (see :func:`formcheck.features.frame_features`), e.g. ``"hip_h_L"``
+        (hip height above the ankles in leg lengths) or ``"heel_up_deg"``.
+    sign : {+1, -1}
+        +1 when the feature grows away from rest, -1 when it shrinks (squat: hip height falls).
+    order : {"ecc_first", "con_first"}
+        Phase order of a rep from rest: squat lowers first (eccentric), calf raise rises first.
+    min_amp : float
+        Smallest excursion that is a rep, in the feature's units (leg lengths ``L`` or degrees).
+    min_dur_s, max_dur_s : float
+        Shortest and longest excursion (s) that can be a rep; longer ones are position changes.
+    partial_frac : float
+        An excursion smaller than this fraction of the set's median excursion is a partial rep
+        (reported, not counted).
+    cutoff_hz : float
+        Zero-phase low-pass applied to the feature before detection (Hz).
+    side_mode : {"none", "stance_leg", "front_leg", "box_leg", "target"}
+        How the working side is decided: not at all, the leg that stays on the floor (single-leg
+        squat), the front (more bent) leg, the leg that is on the box first, or only from ``Targets.side``.
+    view : {"side", "front", "any"}
+        Camera view the driving signal and the checks need.
+    hold : bool
+        The exercise is an isometric hold (times the hold instead of counting reps).
+    """
+
+    signal: str
+    sign: int = 1
+    order: Order = "ecc_first"
+    min_amp: float = 0.1
+    min_dur_s: float = 0.5
+    max_dur_s: float = 20.0
+    partial_frac: float = 0.5
+    cutoff_hz: float = 3.0
+    side_mode: SideMode = "none"
+    view: Literal["side", "front", "any"] = "any"
+    hold: bool = False
+
+    def __post_init__(self) -> None:
+        if self.sign not in (1, -1):
+            raise ValueError(f"RepSpec.sign: expected +1 or -1, got {self.sign}")
+        if not 0 < self.min_dur_s < self.max_dur_s:
+            raise ValueError(f"RepSpec: expected 0 < min_dur_s < max_dur_s, got {self.min_dur_s}, {self.max_dur_s}")
+        if self.min_amp <= 0:
+            raise ValueError(f"RepSpec.min_amp: expected > 0, got {self.min_amp}")
+
+
 @dataclass(frozen=True)
 class Targets:
     """The prescription a set is checked against (user-overridable).
@@ -64,6 +123,8 @@ class Exercise:
         Reps are counted per leg.
     prescription : str
         Human description of the default prescription.
+    spec : RepSpec or None
+        Signal spec of the rep engine (None for contact exercises).
     """
 
     id: str
@@ -73,8 +134,13 @@ class Exercise:
     targets: Targets = field(default_factory=Targets)
     single_leg: bool = False
     prescription: str = ""
+    spec: RepSpec | None = None
 
 
+# Driving signals (see formcheck.features): hip_h_L = hip height above the ankles in leg lengths,
+# shoulder_h_L = shoulder height above the ankles, hip_floor_L = hip height above the floor,
+# heel_up_deg = foot pitch (heel above toe), wrist_up_L = wrists above the shoulders.
+_SQUAT = RepSpec("hip_h_L", sign=-1, min_amp=0.12, min_dur_s=0.6, max_dur_s=20.0)
 EXERCISES: dict[str, Exercise] = {
     e.id: e
     for e in (
@@ -87,23 +153,37 @@ EXERCISES: dict[str, Exercise] = {
         Exercise("hops", "contacts", "Repeated jumps / hops", "side",
                  prescription="repeated jumps; contact and flight per jump"),
         Exercise("single_leg_box_squat", "reps", "Single-leg box squat", "side",
-                 Targets(reps=6, eccentric_s=4.0), single_leg=True, prescription="6 per leg, 4 s eccentric"),
+                 Targets(reps=6, eccentric_s=4.0), single_leg=True, prescription="6 per leg, 4 s eccentric",
+                 spec=replace(_SQUAT, side_mode="stance_leg", view="side")),
         Exercise("offset_back_squat", "reps", "Offset back squat", "front or 45°",
                  Targets(reps=5, eccentric_s=4.0), single_leg=True,
-                 prescription="5 per side, 4 s lowering, keep the bar level"),
+                 prescription="5 per side, 4 s lowering, keep the bar level",
+                 spec=replace(_SQUAT, side_mode="target", view="front")),
         Exercise("stomping_lunge_step_up", "reps", "Stomping lunge step-up", "side",
-                 Targets(reps=8), single_leg=True, prescription="8 per leg, whole foot lands on the box"),
+                 Targets(reps=8), single_leg=True, prescription="8 per leg, whole foot lands on the box",
+                 spec=RepSpec("hip_floor_L", sign=1, order="con_first", min_amp=0.12, min_dur_s=0.4,
+                              max_dur_s=10.0, side_mode="box_leg", view="side")),
         Exercise("lunge_heel_raise_hold", "reps", "Lunge hold with heel raise", "side",
                  Targets(hold_s=30.0), single_leg=True,
-                 prescription="30 s per side, front heel up, back leg straight"),
+                 prescription="30 s per side, front heel up, back leg straight",
+                 spec=RepSpec("hip_floor_L", sign=-1, min_amp=0.1, min_dur_s=3.0, max_dur_s=600.0,
+                              side_mode="front_leg", view="side", hold=True, cutoff_hz=1.5)),
         Exercise("tib_raise", "reps", "Tib raise", "side", Targets(reps=15),
-                 prescription="15 slow reps"),
+                 prescription="15 slow reps",
+                 spec=RepSpec("heel_up_deg", sign=-1, order="con_first", min_amp=8.0, min_dur_s=0.4,
+                              max_dur_s=10.0, view="side")),
         Exercise("calf_raise", "reps", "Calf raise", "side", Targets(reps=15),
-                 prescription="15 slow reps, body in a straight line"),
-        Exercise("squat", "reps", "Squat", "side or front", prescription="count reps, time phases"),
-        Exercise("deadlift", "reps", "Deadlift", "side", prescription="count reps, time phases"),
-        Exercise("lunge", "reps", "Lunge", "side or front", prescription="count reps, time phases"),
-        Exercise("jumping_jack", "reps", "Jumping jack", "front", prescription="count reps"),
+                 prescription="15 slow reps, body in a straight line",
+                 spec=RepSpec("heel_up_deg", sign=1, order="con_first", min_amp=8.0, min_dur_s=0.4,
+                              max_dur_s=10.0, view="side")),
+        Exercise("squat", "reps", "Squat", "side or front", prescription="count reps, time phases", spec=_SQUAT),
+        Exercise("deadlift", "reps", "Deadlift", "side", prescription="count reps, time phases",
+                 spec=RepSpec("shoulder_h_L", sign=-1, min_amp=0.15, min_dur_s=0.6, view="side")),
+        Exercise("lunge", "reps", "Lunge", "side or front", prescription="count reps, time phases",
+                 spec=replace(_SQUAT, min_amp=0.1, min_dur_s=0.4)),
+        Exercise("jumping_jack", "reps", "Jumping jack", "front", prescription="count reps",
+                 spec=RepSpec("wrist_up_L", sign=1, order="con_first", min_amp=0.35, min_dur_s=0.25,
+                              max_dur_s=4.0, cutoff_hz=5.0, view="front")),
     )
 }
 
