@@ -194,3 +194,36 @@ def test_real_pipeline_batch_on_a_short_clip_and_a_corrupt_one(tmp_path: Path, f
     assert by["squat_broken.mp4"].status == "failed" and by["squat_broken.mp4"].reason
     assert by["hops_quva.mp4"].status == "ok", by["hops_quva.mp4"].reason
     assert (tmp_path / "out/hops_quva/report.html").is_file()
+
+
+def test_ctrl_c_on_a_process_pool_keeps_finished_clips_only(tmp_path: Path) -> None:
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    folder, out = tmp_path / "clips", tmp_path / "out"
+    for name, what in (("squat_1", "sleep:0.1"), ("squat_2", "sleep:0.1"), ("squat_3", "sleep:30"),
+                       ("squat_4", "sleep:30")):
+        make_clip(folder / f"{name}.mp4", what)
+    script = ("from pathlib import Path\nfrom fixtures.batch_clips import fake_analyze\nfrom formcheck.batch import "
+              f"run_batch\nrun_batch(Path({str(folder)!r}), Path({str(out)!r}), workers=2, analyze=fake_analyze)\n")
+    env = dict(os.environ, PYTHONPATH=str(Path(__file__).parent))
+    proc = subprocess.Popen([sys.executable, "-c", script], env=env, start_new_session=True,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        deadline = time.monotonic() + 30
+        while not ((out / "squat_1" / fb.KEY_FILE).exists() and (out / "squat_2" / fb.KEY_FILE).exists()):
+            assert time.monotonic() < deadline and proc.poll() is None, proc.stderr.read() if proc.stderr else ""
+            time.sleep(0.05)
+        time.sleep(0.3)  # clips 3 and 4 are now running
+        os.killpg(proc.pid, signal.SIGINT)  # what Ctrl-C in a terminal does
+        _, err = proc.communicate(timeout=20)
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+    assert proc.returncode != 0 and b"KeyboardInterrupt" in err
+    assert [r["status"] for r in _rows(out)] == ["ok", "ok", "interrupted", "interrupted"]
+    assert not (out / "squat_3").exists() and not (out / fb.PARTIAL_DIR).exists()
+    assert json.loads((out / "squat_1" / "report.json").read_text())["exercise"] == "squat"

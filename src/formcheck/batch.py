@@ -382,9 +382,21 @@ def _serial(jobs: list[ClipJob], analyze: AnalyzeFn) -> Iterator[ClipResult]:
         yield run_clip(job, analyze)
 
 
+def _worker_init() -> None:
+    """Keep each pool worker to about one core: the pool provides the parallelism."""
+    for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+        os.environ[var] = "1"
+    try:
+        import cv2
+
+        cv2.setNumThreads(1)
+    except ImportError:  # pragma: no cover - opencv comes with mediapipe
+        pass
+
+
 def _pool(jobs: list[ClipJob], analyze: AnalyzeFn, workers: int) -> Iterator[ClipResult]:
     ctx = multiprocessing.get_context("spawn")  # no fork of a process with threads (progress bar, model)
-    ex = ProcessPoolExecutor(max_workers=workers, mp_context=ctx)
+    ex = ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_worker_init)
     futs: dict[Future[ClipResult], ClipJob] = {ex.submit(run_clip, j, analyze): j for j in jobs}
     try:
         for f in as_completed(futs):

@@ -294,7 +294,11 @@ def prescription_rows(report: dict[str, Any]) -> list[tuple[str, str, str, bool 
     contacts = report.get("contacts") or []
     if contacts:
         heel = sum(bool(c.get("heel_touch")) for c in contacts)
-        rows.append(("Heel stays up", "no heel touch", f"{heel} of {len(contacts)} contacts touched", heel == 0))
+        done = f"{heel} of {len(contacts)} contacts touched"
+        if ex is not None and "heel" in ex.prescription:  # the prescription is about the heels
+            rows.append(("Heel stays up", "no heel touch", done, heel == 0))
+        else:
+            rows.append(("Heel touches", "", done, None))
     return rows
 
 
