@@ -10,15 +10,17 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
+import queue
 import tempfile
+import threading
 import urllib.error
 import urllib.request
 import zipfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from importlib import resources
 from pathlib import Path
 from types import TracebackType
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 from numpy.typing import NDArray
@@ -253,7 +255,7 @@ def estimate_video(
         ts: list[float] = []
         rows: list[NDArray[np.float32] | None] = []
         total = src.frames_hint
-        for frame in src:
+        for frame in prefetch(src, depth=4):
             ts.append(frame.t_s)
             rows.append(est.process(frame.image, frame.t_s))
             if progress is not None:
@@ -262,3 +264,49 @@ def estimate_video(
         if not ts:
             raise FormcheckError(f"{path}: no frames could be decoded")
         return Landmarks.from_frames(ts, rows, meta, est.model_name)
+
+
+_T = TypeVar("_T")
+
+
+def prefetch(items: Iterable[_T], depth: int = 4) -> Iterator[_T]:
+    """Iterate ``items`` in a background thread, at most ``depth`` ahead (bounded memory).
+
+    Decoding overlaps with inference on another core; exceptions are re-raised in the caller.
+    """
+    q: queue.Queue[tuple[int, Any]] = queue.Queue(maxsize=depth)
+    stop = threading.Event()
+
+    def work() -> None:
+        try:
+            for it in items:
+                while not stop.is_set():
+                    try:
+                        q.put((0, it), timeout=0.1)
+                        break
+                    except queue.Full:
+                        continue
+                if stop.is_set():
+                    return
+            q.put((1, None))
+        except BaseException as exc:
+            q.put((2, exc))
+
+    th = threading.Thread(target=work, name="formcheck-decode", daemon=True)
+    th.start()
+    try:
+        while True:
+            kind, val = q.get()
+            if kind == 0:
+                yield val
+            elif kind == 1:
+                return
+            else:
+                raise val
+    finally:
+        stop.set()
+        while th.is_alive():
+            try:
+                q.get_nowait()
+            except queue.Empty:
+                th.join(timeout=0.05)

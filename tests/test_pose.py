@@ -1,0 +1,134 @@
+"""Model resolution, the heavy-model download (against a local server), and the pose stage on a tiny clip."""
+
+from __future__ import annotations
+
+import hashlib
+import http.server
+import socket
+import threading
+import zipfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from formcheck import pose
+from formcheck.types import FormcheckError
+
+
+def test_bundled_models_resolve_and_are_task_bundles() -> None:
+    for name in ("full", "lite"):
+        p = pose.resolve_model(name)
+        assert p.name == f"pose_landmarker_{name}.task"
+        with zipfile.ZipFile(p) as z:
+            assert {"pose_detector.tflite", "pose_landmarks_detector.tflite"} <= set(z.namelist())
+
+
+def test_bundled_model_hashes_match_models_readme() -> None:
+    readme = (Path(__file__).resolve().parents[1] / "models" / "README.md").read_text()
+    for name in ("full", "lite"):
+        assert pose.sha256_file(pose.resolve_model(name)) in readme
+
+
+def test_explicit_path_wins_and_bad_paths_fail_clearly(tmp_path: Path) -> None:
+    lite = pose.resolve_model("lite")
+    assert pose.resolve_model(str(lite)) == lite
+    with pytest.raises(FormcheckError, match="not found"):
+        pose.resolve_model(str(tmp_path / "missing.task"))
+    junk = tmp_path / "junk.task"
+    junk.write_text("not a zip")
+    with pytest.raises(FormcheckError, match="not a MediaPipe"):
+        pose.resolve_model(str(junk))
+
+
+@pytest.fixture()
+def local_server(tmp_path: Path) -> Iterator[tuple[str, bytes]]:
+    """Serve a small fake .task bundle on 127.0.0.1 (a stand-in for the official address)."""
+    served = tmp_path / "srv"
+    served.mkdir()
+    bundle = served / "pose_landmarker_heavy.task"
+    with zipfile.ZipFile(bundle, "w") as z:
+        z.writestr("pose_detector.tflite", b"d" * 100)
+        z.writestr("pose_landmarks_detector.tflite", b"l" * 100)
+    data = bundle.read_bytes()
+
+    class Handler(http.server.SimpleHTTPRequestHandler):
+        def __init__(self, *a, **k):  # type: ignore[no-untyped-def]
+            super().__init__(*a, directory=str(served), **k)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    srv = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    th = threading.Thread(target=srv.serve_forever, daemon=True)
+    th.start()
+    try:
+        yield f"http://127.0.0.1:{srv.server_address[1]}/pose_landmarker_heavy.task", data
+    finally:
+        srv.shutdown()
+        srv.server_close()
+
+
+def test_heavy_download_checks_sha256(local_server: tuple[str, bytes], tmp_path: Path,
+                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    url, data = local_server
+    monkeypatch.setenv("FORMCHECK_MODEL_DIR", str(tmp_path / "cache"))
+    monkeypatch.setattr(pose, "HEAVY_SHA256", hashlib.sha256(data).hexdigest())
+    p = pose.resolve_model("heavy", heavy_url=url)
+    assert p.read_bytes() == data
+    assert pose.resolve_model("heavy", heavy_url="http://127.0.0.1:9/unused") == p  # cached: no second download
+
+
+def test_heavy_download_with_wrong_hash_is_refused_and_not_kept(
+    local_server: tuple[str, bytes], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    url, _ = local_server
+    cache = tmp_path / "cache"
+    monkeypatch.setenv("FORMCHECK_MODEL_DIR", str(cache))
+    monkeypatch.setattr(pose, "HEAVY_SHA256", "0" * 64)
+    with pytest.raises(FormcheckError, match="sha256"):
+        pose.resolve_model("heavy", heavy_url=url)
+    assert not any(cache.iterdir())
+
+
+def test_heavy_download_offline_gives_a_clear_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("FORMCHECK_MODEL_DIR", str(tmp_path / "cache"))
+    with socket.socket() as s:  # a port with nobody listening
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    with pytest.raises(FormcheckError, match="offline"):
+        pose.resolve_model("heavy", heavy_url=f"http://127.0.0.1:{port}/pose_landmarker_heavy.task")
+    assert not any((tmp_path / "cache").iterdir())
+
+
+def test_confidence_out_of_range_is_rejected() -> None:
+    with pytest.raises(FormcheckError, match="confidence"):
+        pose.PoseEstimator("lite", min_detection_confidence=1.5)
+
+
+def test_nobody_in_a_blank_frame() -> None:
+    with pose.PoseEstimator("lite") as est:
+        assert est.process(np.full((240, 320, 3), 128, np.uint8), 0.0) is None
+
+
+def test_prefetch_keeps_order_and_reraises() -> None:
+    assert list(pose.prefetch(iter(range(100)), depth=3)) == list(range(100))
+
+    def boom():  # type: ignore[no-untyped-def]
+        yield 1
+        raise FormcheckError("decoder broke")
+
+    it = pose.prefetch(boom())
+    assert next(it) == 1
+    with pytest.raises(FormcheckError, match="decoder broke"):
+        next(it)
+
+
+def test_prefetch_stops_its_thread_when_abandoned() -> None:
+    import threading
+
+    it = pose.prefetch(iter(range(10_000)), depth=2)
+    next(it)
+    it.close()  # type: ignore[attr-defined]
+    assert not any(t.name == "formcheck-decode" and t.is_alive() for t in threading.enumerate())
