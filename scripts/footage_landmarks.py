@@ -4,7 +4,9 @@ Validation scripts then analyse the saved ``.npz`` files without rerunning the m
 
     python scripts/footage_landmarks.py ../shared/footage --out /tmp/landmarks [--model full]
 
-Skips clips whose ``.npz`` already exists (``--force`` redoes them).
+Skips clips whose ``.npz`` already exists (``--force`` redoes them). ``--check`` then verifies, for every
+clip, that the saved series has one timestamp per decoded frame, strictly increasing and equal to the
+container's presentation timestamps, and prints a table.
 """
 
 from __future__ import annotations
@@ -16,10 +18,13 @@ import sys
 import time
 from pathlib import Path
 
+import numpy as np
+
 os.environ.setdefault("GLOG_minloglevel", "2")
 
 from formcheck.pipeline import PoseOptions, run_pose
-from formcheck.video import VIDEO_EXTENSIONS
+from formcheck.types import Landmarks
+from formcheck.video import VIDEO_EXTENSIONS, scan
 
 
 def main() -> int:
@@ -28,6 +33,7 @@ def main() -> int:
     ap.add_argument("--out", type=Path, required=True)
     ap.add_argument("--model", default="full")
     ap.add_argument("--force", action="store_true")
+    ap.add_argument("--check", action="store_true", help="verify the saved timestamps against the containers")
     args = ap.parse_args()
     logging.basicConfig(level=logging.WARNING)
     args.out.mkdir(parents=True, exist_ok=True)
@@ -42,7 +48,17 @@ def main() -> int:
         dt = time.perf_counter() - t0
         print(f"{clip.name}: {len(lm)} frames, {lm.detected.mean():.1%} with a person, {len(lm) / dt:.1f} frames/s",
               file=sys.stderr)
-    return 0
+    if not args.check:
+        return 0
+    bad = 0
+    print("| clip | fps | frames | landmarks | with a person | timestamps ok |\n|---|---|---|---|---|---|")
+    for clip in clips:
+        lm = Landmarks.load(args.out / f"{clip.stem}.npz")
+        meta, t = scan(clip)
+        ok = len(lm) == meta.frame_count and bool(np.all(np.diff(lm.t) > 0)) and bool(np.allclose(lm.t, t))
+        bad += not ok
+        print(f"| {clip.name} | {meta.fps:.3f} | {meta.frame_count} | {len(lm)} | {lm.detected.mean():.1%} | {ok} |")
+    return 1 if bad else 0
 
 
 if __name__ == "__main__":

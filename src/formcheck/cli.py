@@ -172,29 +172,18 @@ def models(
     typer.echo(f"heavy  {heavy if heavy.is_file() else 'not downloaded (formcheck models --fetch heavy)'}")
 
 
-def _register_optional() -> None:
+def _register_tools() -> None:
     """Commands implemented in their own modules (synthetic clips, batch, live)."""
-    try:
-        from formcheck.synth.command import synth
-    except ImportError:
-        pass
-    else:
-        app.command("synth")(one_line_errors(synth))
-    try:
-        from formcheck.batch import batch
-    except ImportError:
-        pass
-    else:
-        app.command("batch")(one_line_errors(batch))
-    try:
-        from formcheck.live import live
-    except ImportError:
-        pass
-    else:
-        app.command("live")(one_line_errors(live))
+    from formcheck.batch import batch
+    from formcheck.live import live
+    from formcheck.synth.command import synth
+
+    app.command("synth")(one_line_errors(synth))
+    app.command("batch")(one_line_errors(batch))
+    app.command("live")(one_line_errors(live))
 
 
-_register_optional()
+_register_tools()
 
 
 def main() -> None:
