@@ -46,6 +46,8 @@ log = logging.getLogger(__name__)
 WINDOW = "formcheck live"
 CUE_SHOW_S = 2.5
 """How long a cue stays on screen (s of media time)."""
+STANDING_S = 1.0
+"""A ground or flight phase longer than this (s) is standing, not hopping: the phase display clears."""
 HEEL_SHOW_S = 0.6
 """How long the heel-touch flash lasts after the cue is emitted (s)."""
 
@@ -146,8 +148,7 @@ class Coach:
             dur = d.get("duration_s")
             if dur is not None:
                 out.append(self._say(f"hold {float(dur):.1f} s", now_s, "done"))
-        elif e.type == "touchdown":
-            self.count = max(self.count, int(d.get("hop", self.count + 1)))
+        elif e.type == "touchdown":  # hops are counted when completed (the last landing is no hop)
             self.phase, self.phase_t0_s = "ground", e.t_s
         elif e.type == "takeoff":
             self.phase, self.phase_t0_s = "flight", e.t_s
@@ -206,6 +207,8 @@ class Coach:
         if cd is not None:
             cue = f"lower... {cd}" if cd > 0 else "up"
         elapsed = None if self.phase_t0_s is None else max(0.0, now_s - self.phase_t0_s)
+        if self.phase in ("ground", "flight") and elapsed is not None and elapsed > STANDING_S:
+            self.phase, self.phase_t0_s, elapsed = None, None, None  # standing still: the set paused
         target: float | None = None
         if self.phase == "eccentric":
             target = self.targets.eccentric_s
@@ -494,8 +497,14 @@ def run_live(source: FrameSource, session: LiveSession, options: LiveOptions,
         import cv2 as _cv2
 
         cv2 = _cv2
+        if "QT_QPA_FONTDIR" not in os.environ:  # OpenCV's Qt ships no fonts and warns once per draw call
+            for d in ("/usr/share/fonts/truetype/dejavu", "/usr/share/fonts/truetype", "/usr/share/fonts"):
+                if Path(d).is_dir():
+                    os.environ["QT_QPA_FONTDIR"] = d
+                    break
         try:
-            cv2.namedWindow(WINDOW, cv2.WINDOW_NORMAL)
+            cv2.namedWindow(WINDOW, cv2.WINDOW_NORMAL | cv2.WINDOW_KEEPRATIO | cv2.WINDOW_GUI_NORMAL)
+            cv2.resizeWindow(WINDOW, session.meta.width, session.meta.height)
         except cv2.error as exc:
             raise FormcheckError(f"cannot open the live window ({exc}); use --no-window") from None
     stats: dict[str, Any] = {}

@@ -18,6 +18,11 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any, Literal, cast
 
+# OpenCV must be loaded before PyAV: av's wheel bundles its own libxcb, and if that one is loaded first
+# OpenCV's Qt window (live mode) hangs in cv2.namedWindow.
+import cv2  # noqa: F401
+
+# isort: split
 import av
 import numpy as np
 from numpy.typing import NDArray
