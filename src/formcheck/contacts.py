@@ -77,7 +77,11 @@ class ContactParams:
     swap_min_leg : float
         ... and the unswapped configuration moved by more than this (leg lengths, summed over 4 joints).
     heel_pitch_deg : float
-        Heel down when the foot pitch comes within this of the flat-foot pitch (degrees).
+        Heel down when the foot pitch comes within this of the flat-foot pitch (degrees): 3° is a heel within
+        about 1.4 cm of the floor on a 26 cm foot (heel-to-toe); heels kept up in pogo hops stay 2-4 cm up.
+    heel_smooth_s : float
+        The foot pitch is a running median over this window before its minimum is taken (s): the minimum of
+        raw per-frame pitches would follow the landmark noise, more so at high frame rates.
     min_foot_view : float
         Apparent heel-toe length below this (leg lengths) means a front view: heel not observable.
     fit_margin_k : float
@@ -114,7 +118,8 @@ class ContactParams:
     vis_min: float = 0.5
     swap_ratio: float = 0.4
     swap_min_leg: float = 0.15
-    heel_pitch_deg: float = 8.0
+    heel_pitch_deg: float = 3.0
+    heel_smooth_s: float = 0.03
     min_foot_view: float = 0.12
     fit_margin_k: float = 3.0
     leg_m: float = 0.86
@@ -213,6 +218,7 @@ class OnlineContactDetector:
         self.high = self.p.high_min_leg
         self.flat_pitch_deg = 0.0
         self.flat_calibrated = False
+        self._flat_seg = -1
         self._state: str | None = None  # None (undecided), "air", "ground"
         self._open: _Phase | None = None
         self._ready = False
@@ -532,6 +538,11 @@ class OnlineContactDetector:
         return np.asarray(ok)
 
     def _calibrate_flat(self, ph: _Phase) -> None:
+        """Flat-foot pitch from the middle half of a standing phase: the first one of each detector segment (the
+        stand before the set; a later stand can be the landing of the last hop, heels still coming down)."""
+        if self.flat_calibrated and self._flat_seg == ph.seg:
+            return
+        self._flat_seg = ph.seg
         idx = self._interior(ph)
         n = idx.size
         mid = idx[n // 4: n - n // 4] if n >= 8 else idx
@@ -614,8 +625,10 @@ def heel_decision(
         if view < p.min_foot_view:
             continue
         pitch = _pitch_deg(seg) - flat_pitch_deg
+        dt = float(np.median(np.diff(t[good]))) if good.sum() >= 2 else float("nan")
+        half = max(1, int(round(0.5 * p.heel_smooth_s / dt))) if np.isfinite(dt) and dt > 0 else 1
         if pitch.size >= 3:
-            pitch_s = np.array([np.median(pitch[max(0, k - 1): k + 2]) for k in range(pitch.size)])
+            pitch_s = np.array([np.median(pitch[max(0, k - half): k + half + 1]) for k in range(pitch.size)])
         else:
             pitch_s = pitch
         k = int(np.argmin(pitch_s))
