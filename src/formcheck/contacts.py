@@ -106,6 +106,11 @@ class ContactParams:
         exactly ballistic (frames).
     refine_tol_s : float
         A refined event further than this (or 3 frames) from the detector's frame-level estimate is rejected.
+    foot_level_window_s : float
+        Single-foot contacts: each foot's own contact level is a low percentile over this window (s) ...
+    foot_level_max_leg : float
+        ... at most this far above the lowest foot's floor (leg lengths): in a front view the feet of a
+        staggered stance rest at image heights this far apart; a foot held higher is off the ground.
     """
 
     low_min_leg: float = 0.02
@@ -130,6 +135,8 @@ class ContactParams:
     scale_window_s: float = 5.0
     floor_window_s: float = 1.0
     refine_tol_s: float = 0.06
+    foot_level_window_s: float = 2.0
+    foot_level_max_leg: float = 0.15
     model_unc_frames: float = 0.15
 
 
@@ -915,13 +922,137 @@ def analyze_contacts(lm: Landmarks, exercise: Exercise, params: ContactParams | 
             touchdown_unc_s=td.unc_s, takeoff_unc_s=to.unc_s, heel_confidence=float(heel["heel_confidence"]),
             extra=extra,
         ))
+    singles = _single_foot_contacts(det, t, pts, vis, sigma, margin, dt, leg_t, leg, p)
+    if singles:
+        contacts = _merge_single_foot(contacts, singles)
     events = _events(contacts)
     out_params = base_params | {
+        "single_foot_contacts": sum(c.side != "both" for c in contacts),
         "floor": floors,
         "fit_margin_leg": margin,
     }
     return Analysis(contacts=contacts, summary=_summary(contacts, det, dt, exercise),
                     feedback=_feedback(contacts, det, dt, exercise), params=out_params, events=events)
+
+
+def _foot_runs(t: NDArray[np.float64], h: NDArray[np.float64], seg: NDArray[np.int64], low: float,
+               high: float) -> list[tuple[int, int]]:
+    """Ground runs of one foot's sole height with the detector's two thresholds (leg lengths).
+
+    Returns (first ground frame, first airborne frame after it); runs cut by a detector restart or by the
+    ends of the series (touchdown or takeoff unseen) are left out.
+    """
+    out: list[tuple[int, int]] = []
+    state: str | None = None
+    start = -1
+    last_seg = -1
+    for k in range(t.size):
+        x = h[k]
+        if not np.isfinite(x):
+            continue
+        if seg[k] != last_seg:
+            state, start, last_seg = None, -1, int(seg[k])
+        if state is None:
+            state = "ground" if x <= 0.5 * (low + high) else "air"
+            start = -1
+        elif state == "air" and x <= low:
+            state, start = "ground", k
+        elif state == "ground" and x >= high:
+            state = "air"
+            if start >= 0:
+                out.append((start, k))
+            start = -1
+    return out
+
+
+def _foot_level(t: NDArray[np.float64], h: NDArray[np.float64], seg: NDArray[np.int64], window_s: float,
+                cap_leg: float) -> NDArray[np.float64]:
+    """Per-foot contact level (leg lengths): 10th percentile of each foot's height over a centred window,
+    clipped to ``[0, cap_leg]`` (a foot that never comes down is not made to look grounded)."""
+    out = np.zeros_like(h)
+    for f in range(h.shape[1]):
+        for k in range(t.size):
+            lo = int(np.searchsorted(t, t[k] - window_s / 2))
+            hi = int(np.searchsorted(t, t[k] + window_s / 2, side="right"))
+            v = h[lo:hi, f][(seg[lo:hi] == seg[k]) & np.isfinite(h[lo:hi, f])]
+            out[k, f] = float(np.clip(np.percentile(v, 10), 0.0, cap_leg)) if v.size >= 5 else 0.0
+    return out
+
+
+def _single_foot_contacts(det: OnlineContactDetector, t: NDArray[np.float64], pts: NDArray[np.float64],
+                          vis: NDArray[np.float64], sigma: float, margin: float, dt: float,
+                          leg_t: NDArray[np.float64], leg: float, p: ContactParams) -> list[Contact]:
+    """Contacts of one foot while the other is clearly off the ground (alternate-foot steps, single-leg hops).
+
+    Each foot gets its own two-threshold switch on its sole height (same floor and thresholds as the detector).
+    A foot's ground phase is a single-foot contact when the other foot, seen reliably, is above the airborne
+    threshold for at least half of it; two-foot contacts stay with the combined detector. Times are the
+    straight-line crossings of the foot's contact level (frame-level precision, ``dt / sqrt(12)``).
+    """
+    h = np.array(det.h)[:, :2]  # (T, 2) left, right sole heights above the (lowest-foot) online floor
+    seg = np.asarray(det.seg_at)
+    # each foot's own contact level: in a front view the feet rest at different image heights (one nearer the
+    # camera); a low percentile of the foot's height over a window holding several of its contacts, capped
+    h = h - _foot_level(t, h, seg, p.foot_level_window_s, p.foot_level_max_leg)
+    fvis = np.min(vis[:, :, (_HEEL, _TOE)], axis=2)  # (T, 2)
+    out: list[Contact] = []
+    for f in range(2):
+        o = 1 - f
+        for a, b in _foot_runs(t, h[:, f], seg, det.low, det.high):
+            dur = t[b - 1] - t[a]
+            if dur < p.min_contact_s or t[b] - t[a] > p.max_gct_s:
+                continue
+            other = h[a:b, o]
+            seen = np.isfinite(other) & (fvis[a:b, o] >= p.vis_min)
+            if seen.mean() < 0.5 or np.mean(other[seen] >= det.high) < 0.5:
+                continue
+            inner = h[a:b, f][np.isfinite(h[a:b, f]) & (h[a:b, f] <= det.low)]
+            lev = (float(np.median(inner)) if inner.size else 0.0) + 0.5 * margin
+            lo = max(a - 3, 0)
+            td = _linear_event(t[lo:a + 1], h[lo:a + 1, f], lev, True, dt)
+            to = _linear_event(t[b - 1:b + 3], h[b - 1:b + 3, f], lev, False, dt)
+            if td is None:
+                td = _Fit(float(t[a]), dt / 2, "frame")
+            if to is None:
+                to = _Fit(float(t[b]), dt / 2, "frame")
+            if not to.t_s > td.t_s:
+                continue
+            idx = np.arange(a, b)
+            v1 = vis[idx].copy()
+            v1[:, o] = 0.0  # judge this foot's heel only
+            leg_c = float(np.nanmedian(leg_t[idx])) if np.isfinite(leg_t[idx]).any() else leg
+            heel = heel_decision(t[idx], pts[idx], v1, leg_c, sigma, det.flat_pitch_deg, det.flat_calibrated, p)
+            side: ContactSide = "left" if f == 0 else "right"
+            out.append(Contact(
+                touchdown_s=td.t_s, takeoff_s=to.t_s, gct_s=to.t_s - td.t_s, flight_s=None,
+                heel_touch=bool(heel["heel_touch"]), side=side, touchdown_unc_s=td.unc_s, takeoff_unc_s=to.unc_s,
+                heel_confidence=float(heel["heel_confidence"]),
+                extra={"touchdown_method": td.method, "takeoff_method": to.method,
+                       "min_pitch_deg": heel["min_pitch_deg"], "heel_observable": heel["heel_observable"],
+                       "heel_t_s": heel["heel_t_s"], "jump_height_m": None, "rsi": None, "rsi_ft": None},
+            ))
+    return out
+
+
+def _merge_single_foot(both: list[Contact], singles: list[Contact]) -> list[Contact]:
+    """Two-foot contacts plus single-foot ones; a two-foot contact that overlaps a single-foot contact is that
+    foot's step seen through the lowest-foot signal and is dropped. Renumbers hops, sets flights (time with
+    both feet off the ground before each touchdown, 0 when the previous contact had not ended)."""
+    keep = [c for c in both if not any(min(c.takeoff_s, s.takeoff_s) - max(c.touchdown_s, s.touchdown_s)
+                                       > 0.5 * min(c.gct_s, s.gct_s) for s in singles)]
+    merged = sorted(keep + singles, key=lambda c: c.touchdown_s)
+    out: list[Contact] = []
+    last_off: float | None = None
+    for n, c in enumerate(merged):
+        flight = c.flight_s if c.side == "both" and c.flight_s is not None else (
+            None if last_off is None else max(0.0, c.touchdown_s - last_off))
+        extra = dict(c.extra)
+        extra["hop"] = n + 1
+        out.append(Contact(touchdown_s=c.touchdown_s, takeoff_s=c.takeoff_s, gct_s=c.gct_s, flight_s=flight,
+                           heel_touch=c.heel_touch, side=c.side, touchdown_unc_s=c.touchdown_unc_s,
+                           takeoff_unc_s=c.takeoff_unc_s, heel_confidence=c.heel_confidence, extra=extra))
+        last_off = c.takeoff_s if last_off is None else max(last_off, c.takeoff_s)
+    return out
 
 
 def _events(contacts: list[Contact]) -> list[Event]:
