@@ -6,7 +6,7 @@ import json
 
 import numpy as np
 import pytest
-from tests.fixtures.hops import HopTruth, make_hops
+from tests.fixtures.hops import HopTruth, make_hops, make_steps
 
 from formcheck.contacts import ContactParams, OnlineContactDetector, analyze_contacts, fmt_duration
 from formcheck.exercises import get_exercise
@@ -168,3 +168,22 @@ def test_front_view_heel_not_judged() -> None:
 def test_durations_printed_to_the_supported_precision() -> None:
     assert fmt_duration(0.1824, 0.0008) == "182 ms"
     assert fmt_duration(0.1824, 0.017) == "about 180 ms (±20 ms)"
+
+
+def test_alternate_foot_steps_reported_per_foot() -> None:
+    lm, truth = make_steps(fps=30, n_steps=20, seed=14)
+    a = analyze_contacts(lm, get_exercise("jump_rope"))
+    assert [c.side for c in a.contacts] == list(truth.side)
+    td = np.array([c.touchdown_s for c in a.contacts])
+    to = np.array([c.takeoff_s for c in a.contacts])
+    # frame-level timing: a straight-line crossing between two frames 33 ms apart
+    assert np.median(np.abs(td - truth.touchdown_s)) <= 1 / 30 / 2
+    assert np.median(np.abs(to - truth.takeoff_s)) <= 1 / 30 / 2
+    assert a.params["single_foot_contacts"] == 20
+
+
+def test_two_foot_hops_stay_both_with_per_foot_switches() -> None:
+    lm, truth = make_hops(fps=60, n_hops=10, jitter_px=1.0, seed=15)
+    a = analyze_contacts(lm, POGO)
+    assert len(a.contacts) == len(truth.touchdown_s)
+    assert all(c.side == "both" for c in a.contacts)

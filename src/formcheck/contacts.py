@@ -1008,9 +1008,11 @@ def _single_foot_contacts(det: OnlineContactDetector, t: NDArray[np.float64], pt
                 continue
             inner = h[a:b, f][np.isfinite(h[a:b, f]) & (h[a:b, f] <= det.low)]
             lev = (float(np.median(inner)) if inner.size else 0.0) + 0.5 * margin
-            lo = max(a - 3, 0)
-            td = _linear_event(t[lo:a + 1], h[lo:a + 1, f], lev, True, dt)
-            to = _linear_event(t[b - 1:b + 3], h[b - 1:b + 3, f], lev, False, dt)
+            lo = a - 1  # back to the last airborne frame (above the high threshold) before the contact
+            while lo > 0 and not h[lo, f] >= det.high:
+                lo -= 1
+            td = _linear_event(t[max(lo, 0):a + 1], h[max(lo, 0):a + 1, f], lev, True, dt)
+            to = _linear_event(t[a:b + 1], h[a:b + 1, f], lev, False, dt)
             if td is None:
                 td = _Fit(float(t[a]), dt / 2, "frame")
             if to is None:
