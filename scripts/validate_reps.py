@@ -12,7 +12,11 @@ LABELS is one of:
 - ``truth.json`` (synthetic renderer or tests/fixtures/reps.py): ``reps`` / ``holds`` with exact times,
   optionally nested under ``truth``.
 
-Per-rep phase errors are printed when the labels have them (reps matched in order, after checking counts).
+Per-rep phase errors are printed when the labels have them: reps matched in order when the counts agree, else
+by nearest turning point. A renderer ``truth.json`` times ``bottom_s`` at the ARRIVAL at the turning point, so
+it is compared with the report's ``bottom_reached_s``. Planted faults (truth rep ``flags``: fast_eccentric,
+tilt, heel_not_landed; ``truth.heel_drops`` for holds) must be reported; the exit status is 0 only when the
+counts (per side) are exact and every planted fault is reported.
 """
 
 from __future__ import annotations
@@ -51,29 +55,91 @@ def _load_labels(path: Path, clip: str) -> dict[str, Any]:
                 return {"count": int(r["ground_truth_reps"]), "kind": "count"}
         raise SystemExit(f"{clip} not in {path}")
     d = json.loads(path.read_text())
-    d = d.get("truth", d)
+    meta = d.get("truth", {}) if isinstance(d.get("truth"), dict) else {}
+    if "reps" not in d and "holds" not in d:  # truth nested under "truth"
+        d, meta = meta, {}
     reps, holds = d.get("reps", []), d.get("holds", [])
-    return {"count": len(reps) if reps else len(holds), "reps": reps, "holds": holds, "kind": "truth.json"}
+    # the renderer's bottom_s is the ARRIVAL at the turning point; the fixtures' is the centre of the pause
+    arrival = "arrives" in str(meta.get("conventions", {}).get("reps", ""))
+    return {"count": len(reps) if reps else len(holds), "reps": reps, "holds": holds, "kind": "truth.json",
+            "bottom_is_arrival": arrival, "heel_drops": meta.get("heel_drops", [])}
+
+
+FAULTS = {"fast_eccentric": "fast_eccentric", "tilt": "bar_tilt", "heel_not_landed": "heel_off_box"}
+"""Planted fault in a truth.json rep -> the flag the report must carry."""
+
+
+def _stats(err: list[float]) -> dict[str, float]:
+    a = np.abs(np.asarray(err, float))
+    return {"median_abs": round(float(np.median(a)), 4), "max_abs": round(float(np.max(a)), 4)}
+
+
+def _pairs(found: list[dict[str, Any]], truth: list[dict[str, Any]], key_f: str, key_t: str,
+           tol_s: float = 1.5) -> list[tuple[int, int]]:
+    """Found/truth index pairs: in order when the counts agree, else nearest ``key`` first within ``tol_s``."""
+    if len(found) == len(truth):
+        return [(i, i) for i in range(len(truth))]
+    cand = sorted((abs(f[key_f] - q[key_t]), j, i) for j, f in enumerate(found) for i, q in enumerate(truth)
+                  if abs(f[key_f] - q[key_t]) <= tol_s)
+    used_f: set[int] = set()
+    used_t: set[int] = set()
+    out = []
+    for _, j, i in cand:
+        if j not in used_f and i not in used_t:
+            used_f.add(j)
+            used_t.add(i)
+            out.append((j, i))
+    return sorted(out)
 
 
 def compare(result: dict[str, Any], labels: dict[str, Any]) -> dict[str, Any]:
-    """Count error and, where labelled, per-rep phase errors (s)."""
+    """Count error and, where labelled, per-side counts, phase-time errors (s) and planted faults."""
     reps, holds = result.get("reps", []), result.get("holds", [])
     got = len(reps) if (reps or not holds) else len(holds)
     out: dict[str, Any] = {"labels": labels["kind"], "count_true": labels["count"], "count_got": got,
                            "count_error": got - labels["count"]}
-    if labels.get("reps") and len(reps) == len(labels["reps"]):
-        for key in ("eccentric_s", "concentric_s", "start_s", "end_s"):
-            err = np.array([r[key] - q[key] for r, q in zip(reps, labels["reps"], strict=True)])
-            out[f"{key}_mae"] = round(float(np.mean(np.abs(err))), 4)
-            out[f"{key}_median_abs"] = round(float(np.median(np.abs(err))), 4)
-            out[f"{key}_max_abs"] = round(float(np.max(np.abs(err))), 4)
-        sides = [r.get("side") for r in reps] == [q.get("side") for q in labels["reps"]]
-        out["sides_match"] = sides
-    if labels.get("holds") and len(holds) == len(labels["holds"]):
-        err = np.array([h["duration_s"] - (q["end_s"] - q["start_s"]) for h, q in
-                        zip(holds, labels["holds"], strict=True)])
-        out["hold_duration_max_abs"] = round(float(np.max(np.abs(err))), 4)
+    ok = got == labels["count"]
+    truth_reps = labels.get("reps") or []
+    if truth_reps:
+        sides = sorted({str(q.get("side")) for q in truth_reps} | {str(r.get("side")) for r in reps})
+        out["count_by_side"] = {s: [sum(str(r.get("side")) == s for r in reps),
+                                    sum(str(q.get("side")) == s for q in truth_reps)] for s in sides}
+        ok = ok and all(a == b for a, b in out["count_by_side"].values())
+        kb = "bottom_reached_s" if labels.get("bottom_is_arrival") else "bottom_s"
+        for r in reps:
+            r.setdefault(kb, r["bottom_s"])
+        pairs = _pairs(reps, truth_reps, kb, "bottom_s")
+        out["matched"] = len(pairs)
+        if pairs:
+            for key, tkey in (("eccentric_s", "eccentric_s"), ("concentric_s", "concentric_s"), ("start_s", "start_s"),
+                              (kb, "bottom_s"), ("end_s", "end_s")):
+                out[f"{key}_err"] = _stats([reps[j][key] - truth_reps[i][tkey] for j, i in pairs])
+            out["sides_match"] = all(reps[j].get("side") == truth_reps[i].get("side") for j, i in pairs)
+        planted, missed, false_alarm = [], [], []
+        for j, i in pairs:
+            want = {FAULTS[f] for f in truth_reps[i].get("flags", []) if f in FAULTS}
+            have = set(reps[j].get("flags", [])) & set(FAULTS.values())
+            planted += [f"rep {i + 1}: {f}" for f in sorted(want)]
+            missed += [f"rep {i + 1}: {f}" for f in sorted(want - have)]
+            false_alarm += [f"rep {i + 1}: {f}" for f in sorted(have - want)]
+        out["faults"] = {"planted": planted, "missed": missed, "false_alarms": false_alarm}
+        ok = ok and not missed
+    truth_holds = labels.get("holds") or []
+    if truth_holds and holds:
+        pairs = _pairs(holds, truth_holds, "start_s", "start_s", tol_s=5.0)
+        for key in ("start_s", "end_s", "duration_s"):
+            out[f"hold_{key}_err"] = _stats([holds[j][key] - truth_holds[i][key] for j, i in pairs])
+        drops = {d["side"]: d for d in labels.get("heel_drops", [])}
+        rows = []
+        for j, i in pairs:
+            h, q = holds[j], truth_holds[i]
+            want = drops.get(q.get("side"))
+            found = h.get("heel_drop_s")
+            rows.append({"side": q.get("side"), "heel_drop_true_s": None if want is None else
+                         round(want["heel_down_s"] - q["start_s"], 3), "heel_drop_found_s": found})
+            ok = ok and ((want is None) == (found is None))
+        out["heel_drops"] = rows
+    out["pass"] = bool(ok)
     return out
 
 
@@ -89,7 +155,7 @@ def main(argv: list[str] | None = None) -> int:
     out = compare(res, lab)
     json.dump(out, sys.stdout, indent=1)
     sys.stdout.write("\n")
-    return 0 if out["count_error"] == 0 else 1
+    return 0 if out["pass"] else 1
 
 
 if __name__ == "__main__":

@@ -8,7 +8,7 @@ with the entries in :data:`EXERCISES` so that adding an exercise is one edit.
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from typing import Literal
+from typing import Any, Literal
 
 from formcheck.types import FormcheckError
 
@@ -98,7 +98,7 @@ class Targets:
     hold_s: float | None = None
     side: Literal["left", "right"] | None = None
 
-    def merged(self, **overrides: object) -> Targets:
+    def merged(self, **overrides: Any) -> Targets:
         """A copy with the non-None overrides applied."""
         return replace(self, **{k: v for k, v in overrides.items() if v is not None})
 
@@ -137,10 +137,12 @@ class Exercise:
     spec: RepSpec | None = None
 
 
-# Driving signals (see formcheck.features): hip_h_L = hip height above the ankles in leg lengths,
-# shoulder_h_L = shoulder height above the ankles, hip_floor_L = hip height above the floor,
-# heel_up_deg = foot pitch (heel above toe), wrist_up_L = wrists above the shoulders.
-_SQUAT = RepSpec("hip_h_L", sign=-1, min_amp=0.12, min_dur_s=0.6, max_dur_s=20.0)
+# Driving signals (see formcheck.features): hip_floor_L = hip height above the floor row in leg lengths,
+# shoulder_floor_L = the same for the shoulders, heel_up_deg = foot pitch (heel above toe),
+# wrist_up_L = wrists above the shoulders. Heights are measured from the floor row, not from the ankle
+# landmarks: in a deep (single-leg) squat seen from the side the model's ankles jump and swap sides, and a
+# raised free foot would move an ankle-based reference (measured on rendered clips, docs/validation.md).
+_SQUAT = RepSpec("hip_floor_L", sign=-1, min_amp=0.12, min_dur_s=0.6, max_dur_s=20.0)
 EXERCISES: dict[str, Exercise] = {
     e.id: e
     for e in (
@@ -178,7 +180,7 @@ EXERCISES: dict[str, Exercise] = {
                               max_dur_s=10.0, view="side")),
         Exercise("squat", "reps", "Squat", "side or front", prescription="count reps, time phases", spec=_SQUAT),
         Exercise("deadlift", "reps", "Deadlift", "side", prescription="count reps, time phases",
-                 spec=RepSpec("shoulder_h_L", sign=-1, min_amp=0.15, min_dur_s=0.6, view="side")),
+                 spec=RepSpec("shoulder_floor_L", sign=-1, min_amp=0.15, min_dur_s=0.6, view="side")),
         Exercise("lunge", "reps", "Lunge", "side or front", prescription="count reps, time phases",
                  spec=replace(_SQUAT, min_amp=0.1, min_dur_s=0.4)),
         Exercise("jumping_jack", "reps", "Jumping jack", "front", prescription="count reps",

@@ -19,7 +19,7 @@ from formcheck import skeleton as sk
 FloatArray = NDArray[np.float64]
 
 FEATURES: tuple[str, ...] = (
-    "hip_h_L", "shoulder_h_L", "hip_floor_L", "heel_up_deg", "wrist_up_L",
+    "hip_h_L", "shoulder_h_L", "hip_floor_L", "shoulder_floor_L", "heel_up_deg", "wrist_up_L",
     "knee_left_deg", "knee_right_deg", "ankle_h_left_L", "ankle_h_right_L",
     "heel_up_left_deg", "heel_up_right_deg", "shoulder_tilt_deg", "body_line_deg",
     "knee_over_toe_left_L", "knee_over_toe_right_L", "hip_above_knee_left_L", "hip_above_knee_right_L",
@@ -86,8 +86,11 @@ def frame_features(xy: FloatArray, leg_px: float, floor_y_px: float | FloatArray
     Returns
     -------
     dict name -> (...,) float; see :data:`FEATURES`.
-        ``hip_h_L``: mean hip height above the mean ankle (L). ``shoulder_h_L``: same for the shoulders.
-        ``hip_floor_L``: hip height above the floor row (L). ``heel_up_deg``: mean foot pitch of both feet
+        ``hip_h_L``: mean hip height above the lower ankle (the standing foot; L). ``shoulder_h_L``: same for
+        the shoulders.
+        ``hip_floor_L``: hip height above the floor row (L); ``shoulder_floor_L`` the same for the shoulders
+        (immune to ankle landmarks that jump or swap sides in a deep squat). ``heel_up_deg``: mean foot pitch of
+        both feet
         (deg, + heel up). ``wrist_up_L``: wrists above the shoulders (L). ``knee_*_deg``: knee angle
         (180 = straight). ``ankle_h_*_L``: ankle height above the floor row. ``shoulder_tilt_deg``: shoulder
         line angle, + when the athlete's left shoulder is lower. ``body_line_deg``: 180 minus the
@@ -106,10 +109,13 @@ def frame_features(xy: FloatArray, leg_px: float, floor_y_px: float | FloatArray
     hip = mid("hip")
     sho = mid("shoulder")
     ank = mid("ankle")
+    # the standing ankle: the lower one in the image (a raised free foot or a heel-up back foot must not move it)
+    low_ank = np.fmax(y[..., sk.LEFT_ANKLE], y[..., sk.RIGHT_ANKLE])
     f: dict[str, FloatArray] = {}
-    f["hip_h_L"] = (ank[..., 1] - hip[..., 1]) / L
-    f["shoulder_h_L"] = (ank[..., 1] - sho[..., 1]) / L
+    f["hip_h_L"] = (low_ank - hip[..., 1]) / L
+    f["shoulder_h_L"] = (low_ank - sho[..., 1]) / L
     f["hip_floor_L"] = (np.asarray(floor_y_px) - hip[..., 1]) / L
+    f["shoulder_floor_L"] = (np.asarray(floor_y_px) - sho[..., 1]) / L
     pl, pr = _foot_pitch_deg(xy, "left"), _foot_pitch_deg(xy, "right")
     f["heel_up_left_deg"], f["heel_up_right_deg"] = pl, pr
     f["heel_up_deg"] = 0.5 * (pl + pr)
@@ -140,6 +146,8 @@ SIGNAL_LANDMARKS: dict[str, tuple[int, ...]] = {
     "hip_h_L": (sk.LEFT_HIP, sk.RIGHT_HIP, sk.LEFT_KNEE, sk.RIGHT_KNEE, sk.LEFT_ANKLE, sk.RIGHT_ANKLE),
     "shoulder_h_L": (sk.LEFT_SHOULDER, sk.RIGHT_SHOULDER, sk.LEFT_HIP, sk.RIGHT_HIP, sk.LEFT_ANKLE,
                      sk.RIGHT_ANKLE),
+    "shoulder_floor_L": (sk.LEFT_SHOULDER, sk.RIGHT_SHOULDER, sk.LEFT_HIP, sk.RIGHT_HIP, sk.LEFT_ANKLE,
+                         sk.RIGHT_ANKLE),
     "hip_floor_L": (sk.LEFT_HIP, sk.RIGHT_HIP, sk.LEFT_KNEE, sk.RIGHT_KNEE, sk.LEFT_ANKLE, sk.RIGHT_ANKLE),
     "heel_up_deg": (sk.LEFT_HEEL, sk.RIGHT_HEEL, sk.LEFT_FOOT_INDEX, sk.RIGHT_FOOT_INDEX, sk.LEFT_ANKLE,
                     sk.RIGHT_ANKLE),

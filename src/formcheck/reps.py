@@ -54,6 +54,8 @@ ENTER_FRAC = 0.5
 """Hysteresis on-threshold as a fraction of ``min_amp``."""
 EXIT_FRAC = 0.2
 """Hysteresis off-threshold as a fraction of ``min_amp``: a rep must come back this close to rest."""
+REL_EXIT_FRAC = 0.2
+"""A turned candidate also closes once back within this fraction of its own excursion from rest."""
 REST_TAU_S = 5.0
 """Time constant (s) with which the rest level follows a slow upward drift."""
 MAX_GAP_S = 0.3
@@ -269,6 +271,8 @@ class RepEngine:
         self.prev_end_s = -math.inf
         self.reps: list[RawRep] = []
         self.rejected: list[dict[str, Any]] = []
+        self._replaying = False
+        self.trough: float | None = None
 
     # phase names in the order they happen
     def _names(self) -> tuple[str, str, str, str]:
@@ -278,10 +282,14 @@ class RepEngine:
 
     def push(self, t: float, x: float, xf: float, conf: float, feat: FloatArray) -> list[Event]:
         """Feed one sample (``x`` raw, ``xf`` filtered; NaN when the body is missing)."""
-        ev: list[Event] = []
         self.buf.append((t, x, xf, conf, feat))
         while self.buf and self.buf[0][0] < t - self._keep_s:
             self.buf.popleft()
+        return self._step(t, xf)
+
+    def _step(self, t: float, xf: float) -> list[Event]:
+        """The state machine on one (buffered) sample."""
+        ev: list[Event] = []
         if self.pending is not None and (t >= self.pending["finalize_at"]):
             ev += self._finalize(t_post=self.pending["post"])
         if not np.isfinite(xf):
@@ -301,6 +309,20 @@ class RepEngine:
                 self.rest += (xf - self.rest) * min(1.0, dt / REST_TAU_S)
         was = self.hyst.state
         on = self.hyst.update(xf - self.rest)
+        if self.trough is not None:
+            # after a relative exit a new rep may only open once the signal rises again from its trough
+            self.trough = min(self.trough, xf)
+            if xf - self.rest < EXIT_FRAC * self.spec.min_amp or xf > self.trough + ENTER_FRAC * self.spec.min_amp:
+                self.trough = None
+            else:
+                self.hyst.state = on = False
+        if on and was and self.active and self.turned and \
+                xf - self.cand_rest < REL_EXIT_FRAC * (self.peak - self.cand_rest):
+            # back within a fifth of its own excursion: the rep is over even if the rest level was set too
+            # low by one deep dip (fast cycles never get back to it)
+            self.hyst.state = False
+            on = False
+            self.trough = xf
         names = self._names()
         if on and not was:
             if self.pending is not None:
@@ -319,12 +341,45 @@ class RepEngine:
                 ev.append(Event("phase", self.peak_t, {"phase": names[1], "live": True}))
                 ev.append(Event("phase", t, {"phase": names[2], "live": True}))
             if t - self.cand_t0 > self.spec.max_dur_s:
-                self._reject("too_long", t)
-                self.rest = xf
+                if self._replaying:
+                    self._reject("too_long", t)
+                    self.rest = xf
+                else:
+                    ev += self._rebase(t)
         elif self.active and not on:
             self.active = False
             ev.append(Event("phase", t, {"phase": names[3], "live": True}))
             ev += self._close(t)
+        return ev
+
+    def _rebase(self, t: float) -> list[Event]:
+        """An excursion that lasts too long: re-estimate the rest level over it and replay its samples.
+
+        A candidate outlives ``max_dur_s`` when the rest level was wrong (a stance change, a zoom cut,
+        one outlier that pulled the rest down) or when the athlete changed position for good. The new rest
+        is the 10th percentile of the filtered signal since the candidate opened; replaying the buffered
+        samples with it finds the reps a wrong rest had merged, and finds nothing in a plain position
+        change (whose level becomes the new rest). A second overlong excursion during the replay is
+        rejected as ``too_long``.
+        """
+        rows = [r for r in self.buf if self.cand_t0 <= r[0] <= t]
+        vals = np.array([r[2] for r in rows])
+        vals = vals[np.isfinite(vals)]
+        self.rejected.append({"reason": "rest_rebased", "start_s": round(self.cand_t0, 3), "end_s": round(t, 3),
+                              "amplitude": round(self.peak - self.cand_rest, 4)})
+        self.active = False
+        self.hyst.state = False
+        if vals.size == 0:
+            return []
+        self.rest = float(np.percentile(vals, 10))
+        self.t_prev = rows[0][0]
+        ev: list[Event] = []
+        self._replaying = True
+        try:
+            for r in rows[1:]:
+                ev += self._step(r[0], r[2])
+        finally:
+            self._replaying = False
         return ev
 
     def _reject(self, reason: str, t: float) -> None:
@@ -345,7 +400,7 @@ class RepEngine:
                                   "amplitude": round(amp, 4)})
             return []
         # wait for the body to settle so that the rising phase can be fitted with rest after it
-        settle = max(0.6, 0.5 * (t - self.peak_t))
+        settle = max(0.8, 0.8 * (t - self.peak_t))
         self.pending = {"t_exit": t, "finalize_at": t + settle, "post": t + settle, "rest": self.cand_rest,
                         "peak": self.peak, "peak_t": self.peak_t, "t_enter": self.cand_t0}
         return []
