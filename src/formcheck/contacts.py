@@ -1002,6 +1002,8 @@ def _single_foot_contacts(det: OnlineContactDetector, t: NDArray[np.float64], pt
             dur = t[b - 1] - t[a]
             if dur < p.min_contact_s or t[b] - t[a] > p.max_gct_s:
                 continue
+            if np.mean(fvis[a:b, f] >= p.vis_min) < 0.5:
+                continue  # an occluded foot's dips are landmark noise, not steps
             other = h[a:b, o]
             seen = np.isfinite(other) & (fvis[a:b, o] >= p.vis_min)
             if seen.mean() < 0.5 or np.mean(other[seen] >= det.high) < 0.5:
