@@ -106,6 +106,11 @@ class ContactParams:
         exactly ballistic (frames).
     refine_tol_s : float
         A refined event further than this (or 3 frames) from the detector's frame-level estimate is rejected.
+    level_sys_leg : float
+        Systematic uncertainty of the sole's contact level relative to its flight path (leg lengths), added to
+        every refined event's uncertainty through the foot's speed there. MediaPipe's foot points sit 0.5-3.5 px
+        (0.005-0.036 leg) off between flight and contact on rendered video with a 97 px leg (docs/validation.md),
+        i.e. 5-20 ms at touchdown; 0 for exact landmarks (synthetic arrays).
     foot_level_window_s : float
         Single-foot contacts: each foot's own contact level is a low percentile over this window (s) ...
     foot_level_max_leg : float
@@ -136,6 +141,7 @@ class ContactParams:
     floor_window_s: float = 1.0
     refine_tol_s: float = 0.06
     foot_level_window_s: float = 2.0
+    level_sys_leg: float = 0.01
     foot_level_max_leg: float = 0.15
     model_unc_frames: float = 0.15
 
@@ -711,7 +717,8 @@ def _fit_floor(det: OnlineContactDetector, pts: NDArray[np.float64], leg: float,
 
 
 def _parabola_events(t: NDArray[np.float64], h: NDArray[np.float64], sigma: float, c_prev: float, c_next: float,
-                     margin: float, model_unc_s: float) -> tuple[_Fit | None, _Fit | None, dict[str, Any]]:
+                     margin: float, model_unc_s: float,
+                     level_sys_leg: float = 0.0) -> tuple[_Fit | None, _Fit | None, dict[str, Any]]:
     """Fit a flight's airborne samples with a parabola; return (takeoff, touchdown) at the contact levels."""
     ok = np.isfinite(h) & (h > max(c_prev, c_next) + margin)
     info: dict[str, Any] = {"n": int(ok.sum())}
@@ -764,7 +771,7 @@ def _parabola_events(t: NDArray[np.float64], h: NDArray[np.float64], sigma: floa
     c3, C3, rms = glob
     info["rms_leg"] = rms
     info["curv_leg_s2"] = 2 * c3[0]
-    s_lev = sigma / 2
+    s_lev = math.hypot(sigma / 2, level_sys_leg)
     if c3[0] < 0 and rms <= 2.0 * sigma + 0.003:
         to = root(c3, C3, c_prev, s_lev, False, "parabola")
         td = root(c3, C3, c_next, s_lev, True, "parabola")
@@ -872,7 +879,7 @@ def analyze_contacts(lm: Landmarks, exercise: Exercise, params: ContactParams | 
         hi = min(phases[n + 1].start + 2, len(t))
         win = slice(lo, hi)
         to_fit, td_fit, info = _parabola_events(t[win], h[win], sigma, levels[n], levels[n + 1], margin,
-                                                p.model_unc_frames * dt)
+                                                p.model_unc_frames * dt, p.level_sys_leg)
         if to_fit is None:
             to_fit = _linear_event(t[win], h[win], levels[n] + 0.5 * margin, False, dt)
         if td_fit is None:
