@@ -137,12 +137,13 @@ class Exercise:
     spec: RepSpec | None = None
 
 
-# Driving signals (see formcheck.features): hip_floor_L = hip height above the floor row in leg lengths,
-# shoulder_floor_L = the same for the shoulders, heel_up_deg = foot pitch (heel above toe),
-# wrist_up_L = wrists above the shoulders. Heights are measured from the floor row, not from the ankle
-# landmarks: in a deep (single-leg) squat seen from the side the model's ankles jump and swap sides, and a
-# raised free foot would move an ankle-based reference (measured on rendered clips, docs/validation.md).
-_SQUAT = RepSpec("hip_floor_L", sign=-1, min_amp=0.12, min_dur_s=0.6, max_dur_s=20.0)
+# Driving signals (see formcheck.features): hip_h_L = hip height above the lower (standing) ankle in leg
+# lengths, shoulder_h_L = the same for the shoulders, hip_floor_L = hip height above the clip's floor row,
+# heel_up_deg = foot pitch (heel above toe), wrist_up_L = wrists above the shoulders.
+# Ankle-referenced heights follow a moving camera or an athlete walking towards it (real clips); the floor row
+# is immune to the ankle landmarks that jump and swap sides in a deep single-leg squat seen from the side
+# (rendered clips). Both measured, see docs/validation.md ## Reps.
+_SQUAT = RepSpec("hip_h_L", sign=-1, min_amp=0.12, min_dur_s=0.6, max_dur_s=20.0)
 EXERCISES: dict[str, Exercise] = {
     e.id: e
     for e in (
@@ -156,7 +157,7 @@ EXERCISES: dict[str, Exercise] = {
                  prescription="repeated jumps; contact and flight per jump"),
         Exercise("single_leg_box_squat", "reps", "Single-leg box squat", "side",
                  Targets(reps=6, eccentric_s=4.0), single_leg=True, prescription="6 per leg, 4 s eccentric",
-                 spec=replace(_SQUAT, side_mode="stance_leg", view="side")),
+                 spec=replace(_SQUAT, signal="hip_floor_L", side_mode="stance_leg", view="side")),
         Exercise("offset_back_squat", "reps", "Offset back squat", "front or 45°",
                  Targets(reps=5, eccentric_s=4.0), single_leg=True,
                  prescription="5 per side, 4 s lowering, keep the bar level",
@@ -180,7 +181,7 @@ EXERCISES: dict[str, Exercise] = {
                               max_dur_s=10.0, view="side")),
         Exercise("squat", "reps", "Squat", "side or front", prescription="count reps, time phases", spec=_SQUAT),
         Exercise("deadlift", "reps", "Deadlift", "side", prescription="count reps, time phases",
-                 spec=RepSpec("shoulder_floor_L", sign=-1, min_amp=0.15, min_dur_s=0.6, view="side")),
+                 spec=RepSpec("shoulder_h_L", sign=-1, min_amp=0.15, min_dur_s=0.6, view="side")),
         Exercise("lunge", "reps", "Lunge", "side or front", prescription="count reps, time phases",
                  spec=replace(_SQUAT, min_amp=0.1, min_dur_s=0.4)),
         Exercise("jumping_jack", "reps", "Jumping jack", "front", prescription="count reps",

@@ -71,6 +71,8 @@ BODY_LINE_FLAG_DEG = 10.0
 HEEL_RAISED_DEG = 10.0
 """Foot pitch above the standing baseline (deg) that counts as the heel raised."""
 HEEL_OFF_BOX_DEG = 12.0
+SIDE_VIEW_RATIO = 0.3
+"""Shoulder width over torso length below which the camera sees the athlete from the side."""
 BACK_KNEE_FLAG_DEG = 160.0
 
 _FIDX = {name: i for i, name in enumerate(ft.FEATURES)}
@@ -408,6 +410,10 @@ class RepEngine:
     def finish(self) -> list[Event]:
         """Flush the pending rep at the end of the stream."""
         ev: list[Event] = []
+        if self.active and self.t_prev is not None and self.t_prev - self.cand_t0 > 2.0 * self.spec.min_dur_s:
+            # an excursion still open at the end of the clip: the rest level may have been wrong (the clip
+            # started mid-movement or with a stance change): rebase and replay it like an overlong one
+            ev += self._rebase(self.t_prev)
         if self.pending is not None:
             ev += self._finalize(t_post=self.t_prev if self.t_prev is not None else self.pending["post"])
         if self.active:
@@ -583,7 +589,11 @@ def _rep_record(rr: RawRep, ex: Exercise, targets: Targets, baseline: dict[str, 
         # tilt at the bottom (median over the pause, at least ±0.2 s), relative to the standing tilt
         hw = max(0.2, 0.5 * (rr.turn_end_s - rr.turn_start_s))
         tilt = _fv(rr, "shoulder_tilt_deg", tb, hw) - baseline.get("shoulder_tilt_deg", 0.0)
-        if np.isfinite(tilt):
+        if _fv(rr, "view_ratio", tb, hw) < SIDE_VIEW_RATIO:
+            # seen from the side the two shoulders overlap and their line's angle is noise, not bar tilt
+            extra["tilt_deg"] = None
+            extra["tilt_note"] = "side view: shoulder line not measurable"
+        elif np.isfinite(tilt):
             extra["tilt_deg"] = round(float(tilt), 2)
             extra["tilt_side"] = "left" if tilt > 0 else "right"
             if abs(tilt) > TILT_FLAG_DEG:
@@ -664,7 +674,7 @@ def _view(view_ratio: FloatArray) -> tuple[str, float]:
     if v.size == 0:
         return "unknown", float("nan")
     r = float(np.median(v))
-    return ("side" if r < 0.3 else "front" if r > 0.55 else "oblique"), r
+    return ("side" if r < SIDE_VIEW_RATIO else "front" if r > 0.55 else "oblique"), r
 
 
 def _fmt_s(x: float) -> str:
@@ -796,12 +806,13 @@ def _baseline(feat: FloatArray, rest_mask: NDArray[np.bool_]) -> dict[str, float
 
 
 def _split_partial(reps: list[Rep], spec: RepSpec) -> tuple[list[Rep], list[Rep]]:
-    """Split off reps whose excursion is below ``partial_frac`` of the median of their side."""
+    """Split off reps whose excursion is below ``partial_frac`` of the median of their side (max of two)."""
     keep: list[Rep] = []
     part: list[Rep] = []
     for r in reps:
         same = [q.extra["amplitude"] for q in reps if q.side == r.side]
-        med = float(np.median(same)) if len(same) >= 3 else 0.0
+        # the set's typical excursion: the median of 3 or more, the larger of 2 (a half-depth bob after a rep)
+        med = float(np.median(same)) if len(same) >= 3 else float(max(same)) if len(same) == 2 else 0.0
         (part if r.extra["amplitude"] < spec.partial_frac * med else keep).append(r)
     return keep, part
 
