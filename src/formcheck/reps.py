@@ -487,7 +487,10 @@ def _refine(rr: RawRep, alpha: tuple[float, float] | None = None) -> None:
         return (f is not None and abs(abs(f.b - f.a) - A) < 0.5 * A and 0.3 * guess < f.dur_s < 3.0 * guess + 0.3
                 and f.rms < 0.25 * A)
 
-    if good(f1, d1) and good(f2, d2):
+    # a first phase fitted to start before the samples it saw extrapolates (a slow ramp that began before the
+    # clip or before the previous rep ended): keep the crossing times instead
+    inside = f1 is not None and bool(m1.any()) and f1.t0_s >= float(t[m1][0]) - EXTRAPOLATE_TOL_S
+    if inside and good(f1, d1) and good(f2, d2):
         assert f1 is not None and f2 is not None
         s, e1 = f1.t0_s, f1.t1_s
         s2, e = f2.t0_s, f2.t1_s
@@ -832,6 +835,10 @@ def _phase_windows(rr: RawRep) -> tuple[tuple[FloatArray, FloatArray, float, flo
     d1 = max(rr.turn_start_s - rr.start_s, 0.05)
     d2 = max(rr.end_s - rr.turn_end_s, 0.05)
     return ((rr.t[m1], rr.x[m1], rr.start_s, d1), (rr.t[m2], -rr.x[m2], rr.turn_end_s, d2))
+
+
+EXTRAPOLATE_TOL_S = 0.3
+"""A phase fit may start at most this long (s) before the first sample it was given (adjacent reps)."""
 
 
 SHAPE_GRID = (0.0, 0.5, 1.0, 1.5, 2.0, 2.5, 3.0)
