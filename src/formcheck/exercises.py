@@ -181,7 +181,7 @@ EXERCISES: dict[str, Exercise] = {
                               max_dur_s=10.0, view="side")),
         Exercise("squat", "reps", "Squat", "side or front", prescription="count reps, time phases", spec=_SQUAT),
         Exercise("deadlift", "reps", "Deadlift", "side", prescription="count reps, time phases",
-                 spec=RepSpec("shoulder_h_L", sign=-1, min_amp=0.15, min_dur_s=0.6, view="side")),
+                 spec=RepSpec("hip_h_L", sign=-1, min_amp=0.1, min_dur_s=0.6, view="side")),
         Exercise("lunge", "reps", "Lunge", "side or front", prescription="count reps, time phases",
                  spec=replace(_SQUAT, min_amp=0.1, min_dur_s=0.4)),
         Exercise("jumping_jack", "reps", "Jumping jack", "front", prescription="count reps",
