@@ -132,3 +132,20 @@ def test_prefetch_stops_its_thread_when_abandoned() -> None:
     next(it)
     it.close()  # type: ignore[attr-defined]
     assert not any(t.name == "formcheck-decode" and t.is_alive() for t in threading.enumerate())
+
+
+def test_pick_person_follows_the_previous_hips() -> None:
+    a = np.zeros((33, 9), np.float32)
+    b = np.zeros((33, 9), np.float32)
+    a[23:25, :2] = [[0.20, 0.5], [0.22, 0.5]]
+    b[23:25, :2] = [[0.70, 0.5], [0.72, 0.5]]
+    assert pose.pick_person([a, b], None) == 0  # no history: MediaPipe's first pose
+    assert pose.pick_person([a, b], np.array([[0.69, 0.5], [0.71, 0.5]], np.float32)) == 1
+    assert pose.pick_person([b, a], np.array([[0.21, 0.5], [0.23, 0.5]], np.float32)) == 1
+    assert pose.pick_person([a], np.array([[0.9, 0.9], [0.9, 0.9]], np.float32)) == 0
+
+
+def test_smoothing_choice_is_recorded() -> None:
+    with pose.PoseEstimator("lite") as raw, pose.PoseEstimator("lite", smooth=True) as smooth:
+        assert raw.params["mediapipe_smoothing"] is False
+        assert smooth.params["mediapipe_smoothing"] is True

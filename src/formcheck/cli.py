@@ -107,6 +107,7 @@ def analyze(
     landmarks: Path = typer.Option(None, "--landmarks", help="Re-analyse a saved landmarks.npz (no model run)."),
     det_conf: float = typer.Option(0.5, "--det-conf", help="Minimum pose detection confidence [0-1]."),
     track_conf: float = typer.Option(0.5, "--track-conf", help="Minimum pose tracking confidence [0-1]."),
+    smooth: bool = typer.Option(False, "--smooth", help="MediaPipe's temporal smoothing (steadier; lags fast events)."),
     target_eccentric: float = typer.Option(None, "--target-eccentric", help="Target lowering time (s)."),
     target_concentric: float = typer.Option(None, "--target-concentric", help="Target rising time (s)."),
     reps: int = typer.Option(None, "--reps", help="Target reps (per side for single-leg work)."),
@@ -132,7 +133,7 @@ def analyze(
     with _Progress(f"pose ({model})", enabled=not quiet) as bar:
         report = analyze_file(
             video, exercise, out,
-            pose=PoseOptions(model, det_conf, track_conf),
+            pose=PoseOptions(model, det_conf, track_conf, smooth),
             targets=targets, landmarks=landmarks, video_out=not no_video, html=not no_html,
             progress=bar,
         )

@@ -41,17 +41,21 @@ class PoseOptions:
         ``full``, ``lite``, ``heavy`` or a ``.task`` path.
     min_detection_confidence, min_tracking_confidence : float
         MediaPipe thresholds in [0, 1].
+    smooth : bool
+        MediaPipe's temporal smoothing (lags fast events; off by default, see :class:`~formcheck.pose.PoseEstimator`).
     """
 
     model: str = "full"
     min_detection_confidence: float = 0.5
     min_tracking_confidence: float = 0.5
+    smooth: bool = False
 
 
 def run_pose(video: str | Path, options: PoseOptions | None = None, progress: ProgressFn | None = None) -> Landmarks:
     """Landmarks of every frame of ``video`` (container timestamps)."""
     o = options or PoseOptions()
-    return estimate_video(video, o.model, o.min_detection_confidence, o.min_tracking_confidence, progress)
+    return estimate_video(video, o.model, o.min_detection_confidence, o.min_tracking_confidence, progress,
+                          smooth=o.smooth)
 
 
 def report_from_landmarks(

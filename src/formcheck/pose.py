@@ -156,8 +156,32 @@ def _row(lms: Any, world: Any) -> NDArray[np.float32]:
     return out
 
 
+def pick_person(rows: list[NDArray[np.float32]], prev_hips: NDArray[np.float32] | None) -> int:
+    """Index of the pose to keep: the one whose hips (image coords) are nearest ``prev_hips``.
+
+    Parameters
+    ----------
+    rows : list of (33, 9) arrays
+        Candidate poses of one frame, in MediaPipe's order.
+    prev_hips : (2, 2) array or None
+        Normalized image x, y of the left and right hip in the previous frame; None -> the first pose.
+    """
+    if len(rows) <= 1 or prev_hips is None:
+        return 0
+    return int(np.argmin([float(np.sum(np.abs(r[23:25, :2] - prev_hips))) for r in rows]))
+
+
 class PoseEstimator:
     """MediaPipe Pose Landmarker in VIDEO mode, one person.
+
+    MediaPipe smooths landmarks over time only when it tracks a single pose
+    (``num_poses=1``, its ``smooth_landmarks`` stage). That filter lags fast
+    motion: on rendered 240 fps hops the toe kept sinking 30-60 ms after
+    touchdown (see docs/validation.md). With ``smooth=False`` (the default)
+    the model runs with ``num_poses=2``, which turns the filter off, and this
+    class keeps one person itself: the pose whose hips are nearest the previous
+    frame's (the first one MediaPipe returns when there is no previous frame).
+    It costs about a third more CPU.
 
     Parameters
     ----------
@@ -165,6 +189,8 @@ class PoseEstimator:
         ``full`` (default), ``lite``, ``heavy`` or a ``.task`` path.
     min_detection_confidence, min_tracking_confidence, min_presence_confidence : float
         MediaPipe thresholds in [0, 1].
+    smooth : bool
+        Use MediaPipe's own temporal smoothing (steadier, cheaper, but it lags fast events).
     """
 
     def __init__(
@@ -173,6 +199,7 @@ class PoseEstimator:
         min_detection_confidence: float = 0.5,
         min_tracking_confidence: float = 0.5,
         min_presence_confidence: float = 0.5,
+        smooth: bool = False,
     ) -> None:
         for name, v in (("detection", min_detection_confidence), ("tracking", min_tracking_confidence),
                         ("presence", min_presence_confidence)):
@@ -185,7 +212,7 @@ class PoseEstimator:
         opts = vision.PoseLandmarkerOptions(
             base_options=BaseOptions(model_asset_path=str(self.model_path)),
             running_mode=vision.RunningMode.VIDEO,
-            num_poses=1,
+            num_poses=1 if smooth else 2,
             min_pose_detection_confidence=min_detection_confidence,
             min_tracking_confidence=min_tracking_confidence,
             min_pose_presence_confidence=min_presence_confidence,
@@ -200,8 +227,10 @@ class PoseEstimator:
             "min_detection_confidence": min_detection_confidence,
             "min_tracking_confidence": min_tracking_confidence,
             "min_presence_confidence": min_presence_confidence,
+            "mediapipe_smoothing": smooth,
         }
         self._last_ms = -1
+        self._prev_hips: NDArray[np.float32] | None = None
 
     def __enter__(self) -> PoseEstimator:
         return self
@@ -225,9 +254,13 @@ class PoseEstimator:
         img = mp.Image(image_format=mp.ImageFormat.SRGB, data=np.ascontiguousarray(image_rgb))
         res = self._lm.detect_for_video(img, ms)
         if not res.pose_landmarks:
+            self._prev_hips = None
             return None
-        world = res.pose_world_landmarks[0] if res.pose_world_landmarks else None
-        return _row(res.pose_landmarks[0], world)
+        worlds = res.pose_world_landmarks or [None] * len(res.pose_landmarks)
+        rows = [_row(p, w) for p, w in zip(res.pose_landmarks, worlds, strict=False)]
+        k = pick_person(rows, self._prev_hips)
+        self._prev_hips = rows[k][23:25, :2].copy()
+        return rows[k]
 
 
 ProgressFn = Callable[[int, int], None]
@@ -240,6 +273,7 @@ def estimate_video(
     min_detection_confidence: float = 0.5,
     min_tracking_confidence: float = 0.5,
     progress: ProgressFn | None = None,
+    smooth: bool = False,
 ) -> Landmarks:
     """Run the pose model over every frame of a video file.
 
@@ -250,7 +284,7 @@ def estimate_video(
     Landmarks with container timestamps.
     """
     with open_video(path, pixel_format="rgb24") as src, PoseEstimator(
-        model, min_detection_confidence, min_tracking_confidence
+        model, min_detection_confidence, min_tracking_confidence, smooth=smooth
     ) as est:
         ts: list[float] = []
         rows: list[NDArray[np.float32] | None] = []
