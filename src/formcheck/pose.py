@@ -7,10 +7,12 @@ MediaPipe address into a cache folder and verified by sha256.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import logging
 import os
 import queue
+import sys
 import tempfile
 import threading
 import urllib.error
@@ -156,6 +158,28 @@ def _row(lms: Any, world: Any) -> NDArray[np.float32]:
     return out
 
 
+@contextlib.contextmanager
+def _native_stderr_muted() -> Iterator[None]:
+    """Silence file descriptor 2 (MediaPipe's C++ logging) unless ``FORMCHECK_MEDIAPIPE_LOGS=1``."""
+    if os.environ.get("FORMCHECK_MEDIAPIPE_LOGS") == "1":
+        yield
+        return
+    try:
+        sys.stderr.flush()
+        saved = os.dup(2)
+    except (OSError, ValueError):
+        yield
+        return
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, 2)
+        yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+        os.close(devnull)
+
+
 def pick_person(rows: list[NDArray[np.float32]], prev_hips: NDArray[np.float32] | None) -> int:
     """Index of the pose to keep: the one whose hips (image coords) are nearest ``prev_hips``.
 
@@ -219,7 +243,8 @@ class PoseEstimator:
             output_segmentation_masks=False,
         )
         try:
-            self._lm = vision.PoseLandmarker.create_from_options(opts)
+            with _native_stderr_muted():
+                self._lm = vision.PoseLandmarker.create_from_options(opts)
         except (RuntimeError, ValueError) as exc:
             raise FormcheckError(f"cannot load pose model {self.model_path}: {exc}") from None
         self.params = {
@@ -231,6 +256,7 @@ class PoseEstimator:
         }
         self._last_ms = -1
         self._prev_hips: NDArray[np.float32] | None = None
+        self._first = True
 
     def __enter__(self) -> PoseEstimator:
         return self
@@ -252,7 +278,13 @@ class PoseEstimator:
         ms = max(int(round(t_s * 1000.0)), self._last_ms + 1)
         self._last_ms = ms
         img = mp.Image(image_format=mp.ImageFormat.SRGB, data=np.ascontiguousarray(image_rgb))
-        res = self._lm.detect_for_video(img, ms)
+        if self._first:
+            # MediaPipe's C++ side prints set-up notices (XNNPACK, feedback tensors) on the first frame.
+            with _native_stderr_muted():
+                res = self._lm.detect_for_video(img, ms)
+            self._first = False
+        else:
+            res = self._lm.detect_for_video(img, ms)
         if not res.pose_landmarks:
             self._prev_hips = None
             return None

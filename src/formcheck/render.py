@@ -369,10 +369,11 @@ def key_signal(lm: Landmarks, report: dict[str, Any]) -> tuple[str, dict[str, np
         if not valid.any() or not math.isfinite(leg) or leg <= 0:
             return "height (leg lengths)", {}
         floor = float(np.percentile(feet[valid].max(axis=1), 98))
-        toe = (floor - np.nanmean(feet[:, [1, 3]], axis=1)) / leg if valid.any() else feet[:, 0]
-        heel = (floor - np.nanmean(feet[:, [0, 2]], axis=1)) / leg
-        toe[~valid] = np.nan
-        heel[~valid] = np.nan
+        # rows without both feet are NaN anyway; compute only where all four points are known
+        toe = np.full(len(feet), np.nan)
+        heel = np.full(len(feet), np.nan)
+        toe[valid] = (floor - feet[valid][:, [1, 3]].mean(axis=1)) / leg
+        heel[valid] = (floor - feet[valid][:, [0, 2]].mean(axis=1)) / leg
         if kind == "heel_height":
             return "heel height (leg lengths)", {"heel": heel}
         if kind == "toe_height":
