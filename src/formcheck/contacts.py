@@ -38,6 +38,7 @@ from numpy.typing import NDArray
 
 from formcheck import skeleton as sk
 from formcheck.exercises import Exercise
+from formcheck.signals import runs
 from formcheck.types import Analysis, Contact, ContactSide, Event, Landmarks, VideoMeta
 
 log = logging.getLogger(__name__)
@@ -80,8 +81,16 @@ class ContactParams:
         Heel down when the foot pitch comes within this of the flat-foot pitch (degrees): 3° is a heel within
         about 1.4 cm of the floor on a 26 cm foot (heel-to-toe); heels kept up in pogo hops stay 2-4 cm up.
     heel_smooth_s : float
-        The foot pitch is a running median over this window before its minimum is taken (s): the minimum of
-        raw per-frame pitches would follow the landmark noise, more so at high frame rates.
+        The foot pitch is averaged over windows of this length (at least 3 frames) before its lowest window is
+        taken (s): the lowest raw per-frame pitch would follow the landmark noise. The average is also taken
+        over both feet (weighted by their measured noise), so a heel touch is evidence over several frames.
+    air_frac : float
+        A contact is single-foot (side ``left`` / ``right``) only when the other foot, seen reliably, is clearly
+        airborne (above the airborne threshold plus ``noise_k`` times its own measured noise) on at least this
+        fraction of the contact's frames.
+    same_landing_frames : float
+        Two feet whose ground runs start within this many frame periods of each other landed together: the
+        contact is two-footed whatever the later frames show.
     min_foot_view : float
         Apparent heel-toe length below this (leg lengths) means a front view: heel not observable.
     fit_margin_k : float
@@ -130,6 +139,8 @@ class ContactParams:
     swap_min_leg: float = 0.15
     heel_pitch_deg: float = 3.0
     heel_smooth_s: float = 0.03
+    air_frac: float = 0.8
+    same_landing_frames: float = 2.0
     min_foot_view: float = 0.12
     fit_margin_k: float = 3.0
     leg_m: float = 0.86
@@ -227,9 +238,11 @@ class OnlineContactDetector:
         self.leg_px = float("nan")
         self.floor_y = float("nan")
         self.sigma = float("nan")  # sole-height noise (leg lengths)
+        self.sigma_foot = np.full(2, np.nan)  # per-foot contact-level noise, left and right (leg lengths)
         self.low = self.p.low_min_leg
         self.high = self.p.high_min_leg
         self.flat_pitch_deg = 0.0
+        self.flat_pitch_foot = np.zeros(2)  # flat-foot pitch of the left and right foot (deg)
         self.flat_calibrated = False
         self._flat_seg = -1
         self._state: str | None = None  # None (undecided), "air", "ground"
@@ -237,6 +250,7 @@ class OnlineContactDetector:
         self._ready = False
         self._last_valid = -1
         self._n_hops = 0
+        self._pending: list[Event] = []  # takeoffs closing abandoned touchdowns, returned with the next events
 
     # ------------------------------------------------------------------ per-frame front end
     def _front(self, xyz: NDArray[np.float32], visibility: NDArray[np.float32]) -> tuple[
@@ -301,19 +315,69 @@ class OnlineContactDetector:
                 s = min(_robust_sigma(np.diff(ys_a, 2)) / math.sqrt(6.0) / self.leg_px, self.p.max_sigma_leg)
         if np.isfinite(s):
             self.sigma = s
+        self._estimate_foot_noise()
         s = self.sigma if np.isfinite(self.sigma) else 0.0
         self.low = max(self.p.low_min_leg, self.p.noise_k * s)
         self.high = max(self.p.high_min_leg, self.low + self.p.noise_k * s)
 
+    def _estimate_foot_noise(self) -> None:
+        """Per-foot noise of the resting sole level (leg lengths, one sigma), from the last ``2 * foot_level_window_s``.
+
+        Each foot's height above its own contact level (10th percentile over the window); frames where it is
+        at most ``low`` above that level are the foot at rest; consecutive rest frames form runs, and the noise
+        is the robust spread of the heights about each run's median (runs of 3+ frames). This includes the
+        slow wobble of the landmarks, not only the frame-to-frame jitter, and uses every foot's own contacts
+        (alternate steps, single-leg hops). Standing still counts too; MediaPipe's points barely move on a still
+        image, so a set with long stands gets a smaller noise (the ``high`` threshold is a floor anyway).
+        """
+        n = len(self.t)
+        if n < 8 or not np.isfinite(self.leg_px):
+            return
+        k0 = bisect.bisect_left(self.t, self.t[-1] - 2 * self.p.foot_level_window_s)
+        hh = np.array(self.h[k0:])[:, :2]
+        for f in range(2):
+            x = hh[:, f]
+            ok = np.isfinite(x)
+            if ok.sum() < 8:
+                continue
+            rest = ok & (x <= np.percentile(x[ok], 10) + self.low)
+            dev: list[float] = []
+            for a, b in runs(rest).tolist():
+                if b - a >= 3:
+                    dev.extend((x[a:b] - np.median(x[a:b])).tolist())
+            if len(dev) >= 8:
+                self.sigma_foot[f] = _robust_sigma(np.array(dev))
+
     # ------------------------------------------------------------------ driver
     def update(self, t_s: float, xyz: NDArray[np.float32], visibility: NDArray[np.float32]) -> list[Event]:
         """Feed one frame (call it for every frame, with NaN landmarks when nobody was detected).
+
+        Frames may come at irregular times (live mode drops frames when the CPU cannot keep up): every
+        decision uses the frames' own times. A ``touchdown`` is always followed by a ``takeoff`` before the next
+        ``touchdown``: when its contact cannot be completed (a gap longer than ``max_gap_s``, a restart, a
+        ground phase too short to be a contact, the end of the stream) the ``takeoff`` carries ``gct_s: None``
+        and ``lost: True``.
 
         Returns
         -------
         Events revealed by this frame: ``touchdown`` (data: ``hop`` predicted number), ``takeoff``
         (``gct_s``), ``heel_touch`` (``hop``, ``confidence``), ``contact`` (the contact's report dict).
         """
+        events = self._update(t_s, xyz, visibility)
+        if self._pending:
+            events = self._pending + events
+            self._pending = []
+        return events
+
+    def _abandon(self) -> None:
+        """Drop the open ground phase; close its announced touchdown with a ``lost`` takeoff."""
+        ph = self._open
+        self._open = None
+        if ph is not None and ph.emitted_td:
+            last = self._last_valid if self._last_valid >= ph.start else ph.start
+            self._pending.append(Event("takeoff", self.t[last], {"gct_s": None, "standing": False, "lost": True}))
+
+    def _update(self, t_s: float, xyz: NDArray[np.float32], visibility: NDArray[np.float32]) -> list[Event]:
         i = len(self.t)
         self.t.append(float(t_s))
         self.leg_at.append(float("nan"))
@@ -370,7 +434,7 @@ class OnlineContactDetector:
         self._warm = None
         self._legs, self._leg_t = [], []
         self._state = None
-        self._open = None
+        self._abandon()
         self._swapped = False
         self._odd_scale = 0
         self._last_valid = -1
@@ -429,7 +493,7 @@ class OnlineContactDetector:
             return []
         prev = self._last_valid
         if prev >= 0 and t - self.t[prev] > self.p.max_gap_s:
-            self._open = None
+            self._abandon()
             self._state = None
             prev = -1
         events: list[Event] = []
@@ -444,6 +508,15 @@ class OnlineContactDetector:
             hp = float(self.h[prev][2])
             w = hp / (hp - h) if hp > h else 1.0
             td = self.t[prev] + float(np.clip(w, 0.0, 1.0)) * (t - self.t[prev])
+            # the line to a frame already on the floor crosses late, more so when frames were dropped before
+            # it: also extrapolate the descent of the last two airborne frames to the floor; take the earlier
+            pp = prev - 1
+            while pp >= 0 and prev - pp <= 10 and not np.isfinite(self.h[pp][2]):
+                pp -= 1
+            if pp >= 0 and prev - pp <= 10 and self.seg_at[pp] == self.resets:
+                v = (float(self.h[pp][2]) - hp) / (self.t[prev] - self.t[pp])  # descent speed (leg / s)
+                if v > 0 and hp > 0:
+                    td = min(td, self.t[prev] + hp / v)
             self._open = _Phase(start=i, seg=self.resets, td_s=td)
         elif self._state == "ground" and h >= self.high and self._open is not None:
             self._state = "air"
@@ -471,7 +544,9 @@ class OnlineContactDetector:
     def _close(self, ph: _Phase) -> list[Event]:
         gct = ph.to_s - ph.td_s
         if not ph.truncated and gct < self.p.min_contact_s:
-            return []
+            # a glitch, not a contact; a touchdown already announced is closed as lost
+            lost = Event("takeoff", ph.to_s, {"gct_s": None, "standing": False, "lost": True})
+            return [lost] if ph.emitted_td else []
         ph.standing = gct > self.p.max_gct_s
         self.phases.append(ph)
         self._update_noise()
@@ -481,7 +556,7 @@ class OnlineContactDetector:
         if ph.truncated or ph.standing:
             return events
         self._n_hops += 1
-        prev = self._previous_phase(len(self.phases) - 1)
+        prev = self._flight_from(len(self.phases) - 1)
         flight = ph.td_s - prev.to_s if prev is not None else None
         heel = self._heel(ph)
         ph.extra.update(heel)
@@ -499,7 +574,8 @@ class OnlineContactDetector:
         return events
 
     def finish(self) -> list[Event]:
-        """Flush: a contact still open at the end of the stream has no takeoff and is not reported.
+        """Flush: a contact still open at the end of the stream has no takeoff and is not reported (its
+        announced touchdown, if any, is closed by a ``lost`` takeoff at the last frame).
 
         If the stream ended during warm-up, the buffered frames are processed first.
         """
@@ -508,6 +584,8 @@ class OnlineContactDetector:
             events = self._start()
         if self._open is not None:
             ph = self._open
+            if ph.emitted_td:
+                events.append(Event("takeoff", self.t[-1], {"gct_s": None, "standing": False, "lost": True}))
             ph.stop = len(self.t)
             ph.to_s = self.t[-1]
             ph.open_end = True
@@ -531,6 +609,15 @@ class OnlineContactDetector:
         prev = self.phases[k - 1]
         cur = self.phases[k]
         if cur.truncated or prev.stop < 0 or prev.seg != cur.seg:
+            return None
+        return prev
+
+    def _flight_from(self, k: int) -> _Phase | None:
+        """The hop contact whose takeoff starts the flight before phase ``k``; None for the first contact of a
+        set (after a stand, at the start of the series, after a restart or a contact whose touchdown was not
+        seen): report ``flight_s`` is "the flight before this contact, null for the first"."""
+        prev = self._previous_phase(k)
+        if prev is None or prev.standing or prev.truncated:
             return None
         return prev
 
@@ -559,24 +646,47 @@ class OnlineContactDetector:
         idx = self._interior(ph)
         n = idx.size
         mid = idx[n // 4: n - n // 4] if n >= 8 else idx
-        vals = []
+        vals: list[float] = []
+        per_foot: list[list[float]] = [[], []]
         for k in mid:
             if np.isfinite(self.pts[k][0, 0, 0]):
                 r = self._reliable(k)
-                vals.extend(_pitch_deg(self.pts[k])[r].tolist())
+                pk = _pitch_deg(self.pts[k])
+                vals.extend(pk[r].tolist())
+                for f in range(2):
+                    per_foot[f].append(float(pk[f]))
         if vals:
             self.flat_pitch_deg = float(np.median(vals))
+            # each foot its own flat pitch (MediaPipe places heel and toe differently on the near and far foot)
+            self.flat_pitch_foot = np.array([float(np.median(v)) if v else self.flat_pitch_deg for v in per_foot])
             self.flat_calibrated = True
 
+    def foot_bar(self, f: int) -> float:
+        """Height above its own contact level (leg lengths) above which foot ``f`` is clearly airborne: the
+        airborne threshold plus ``noise_k`` times that foot's measured noise."""
+        s = self.sigma_foot[f] if np.isfinite(self.sigma_foot[f]) else (self.sigma if np.isfinite(self.sigma) else 0.0)
+        return self.high + self.p.noise_k * float(s)
+
     def _side(self, ph: _Phase) -> ContactSide:
-        idx = [k for k in self._interior(ph) if np.isfinite(self.pts[k][0, 0, 0])]
-        if not idx:
+        """``left`` / ``right`` only when the other foot is clearly airborne through the contact (see
+        :func:`_other_foot_airborne`), each foot's height taken above its own contact level (a low percentile
+        of its heights over the last ``foot_level_window_s``); otherwise ``both``."""
+        idx = np.array([k for k in self._interior(ph) if np.isfinite(self.pts[k][0, 0, 0])], int)
+        if idx.size == 0:
             return "both"
+        stop = int(idx[-1]) + 1
+        k0 = bisect.bisect_left(self.t, self.t[stop - 1] - self.p.foot_level_window_s, 0, stop)
+        hist = np.array([self.h[k][:2] for k in range(k0, stop)])
+        hist = hist[np.isfinite(hist).all(axis=1)]
+        lev = np.zeros(2)
+        if hist.shape[0] >= 5:
+            lev = np.clip(np.percentile(hist, 10, axis=0), 0.0, self.p.foot_level_max_leg)
+        hh = np.array([self.h[k][:2] for k in idx]) - lev
+        fvis = np.array([np.min(self.vis[k][:, (_HEEL, _TOE)], axis=1) for k in idx])
         up = []
         for f in range(2):
-            vis_ok = np.mean([min(self.vis[k][f, _HEEL], self.vis[k][f, _TOE]) >= self.p.vis_min for k in idx])
-            air = np.mean([float(self.h[k][f]) >= self.high for k in idx])
-            up.append(vis_ok >= 0.5 and air >= 0.5)
+            seen = np.isfinite(hh[:, f]) & (fvis[:, f] >= self.p.vis_min)
+            up.append(_other_foot_airborne(hh[:, f], seen, self.foot_bar(f), self.p.air_frac))
         if up[0] and not up[1]:
             return "right"
         if up[1] and not up[0]:
@@ -588,8 +698,25 @@ class OnlineContactDetector:
             np.array([self.t[k] for k in self._interior(ph)]),
             np.array([self.pts[k] for k in self._interior(ph)]),
             np.array([self.vis[k] for k in self._interior(ph)]),
-            self.leg_px, self.sigma, self.flat_pitch_deg, self.flat_calibrated, self.p,
+            self.leg_px, self._heel_sigma(), self.flat_pitch_foot, self.flat_calibrated, self.p,
         )
+
+    def _heel_sigma(self) -> NDArray[np.float64]:
+        """Per-foot sole-level noise for the heel decision (the combined noise where a foot's is unknown)."""
+        return np.where(np.isfinite(self.sigma_foot), self.sigma_foot, self.sigma)
+
+
+def _other_foot_airborne(h: NDArray[np.float64], seen: NDArray[np.bool_], bar: float, air_frac: float) -> bool:
+    """Clear, sustained evidence that a foot is off the ground during another foot's contact.
+
+    ``h`` are the foot's heights above its own contact level over the contact's frames (leg lengths); the foot
+    must be seen reliably on at least half of them and above ``bar`` (airborne threshold plus its measured noise
+    margin) on at least ``air_frac`` of the seen ones. Anything less is a two-foot contact: landmark jitter of a
+    grounded foot, or a foot that lands a frame later, must not turn a two-foot contact into a single-foot one.
+    """
+    if h.size == 0 or float(np.mean(seen)) < 0.5:
+        return False
+    return float(np.mean(h[seen] >= bar)) >= air_frac
 
 
 def _combine(h: NDArray[np.float64], foot_vis: NDArray[np.float64], vis_min: float) -> float:
@@ -603,22 +730,30 @@ def _combine(h: NDArray[np.float64], foot_vis: NDArray[np.float64], vis_min: flo
 
 
 def heel_decision(
-    t: NDArray[np.float64], pts: NDArray[np.float64], vis: NDArray[np.float64], leg_px: float, sigma_leg: float,
-    flat_pitch_deg: float, calibrated: bool, p: ContactParams,
+    t: NDArray[np.float64], pts: NDArray[np.float64], vis: NDArray[np.float64], leg_px: float,
+    sigma_leg: float | NDArray[np.float64], flat_pitch_deg: float | NDArray[np.float64], calibrated: bool,
+    p: ContactParams,
 ) -> dict[str, Any]:
-    """Whether the heel came down during one contact.
+    """Whether the heel came down during one contact, from the foot pitch over the whole contact.
+
+    Each foot seen from the side (apparent heel-toe length at least ``min_foot_view`` leg, visibility at least
+    ``min_foot_vis``) gives a pitch per frame relative to its own flat-foot pitch; the feet are averaged per
+    frame with inverse-variance weights (each foot's pitch noise follows from its measured sole-level noise and
+    its apparent length), then over windows of ``heel_smooth_s`` (at least 3 frames). The lowest window is the
+    evidence: a heel touch when it is below ``heel_pitch_deg``; the confidence is the normal probability of the
+    margin over the window's noise (plus 3° when the flat pitch was not measured on a stand).
 
     Parameters
     ----------
     t : (K,) frame times (s) of the contact's ground frames.
-    pts : (K, 2, 5, 2) leg points (px) of both feet; vis : (K, 2, 5) visibilities.
-    leg_px : leg length (px); sigma_leg : sole-height noise (leg lengths).
-    flat_pitch_deg : foot pitch of a flat foot (deg); calibrated : measured on a standing phase.
+    pts : (K, 2, 5, 2) leg points (px) of both feet; vis : (K, 2, 5) visibilities (0 to ignore a foot).
+    leg_px : leg length (px); sigma_leg : sole-level noise (leg lengths, one sigma), one value or one per foot.
+    flat_pitch_deg : foot pitch of a flat foot (deg), one value or one per foot; calibrated : measured on a stand.
 
     Returns
     -------
-    dict with ``heel_touch`` (bool), ``heel_confidence`` ([0, 1]), ``heel_t_s`` (time of the lowest pitch),
-    ``min_pitch_deg`` (lowest foot pitch relative to flat), ``heel_observable`` (bool).
+    dict with ``heel_touch`` (bool), ``heel_confidence`` ([0, 1]), ``heel_t_s`` (middle of the lowest window),
+    ``min_pitch_deg`` (its pitch relative to flat), ``heel_pitch_sigma_deg`` (its noise), ``heel_observable``.
     """
     out: dict[str, Any] = {"heel_touch": False, "heel_confidence": 0.0, "heel_t_s": float("nan"),
                            "min_pitch_deg": float("nan"), "heel_observable": False}
@@ -626,42 +761,50 @@ def heel_decision(
     if ok_frames.sum() == 0 or not np.isfinite(leg_px):
         return out
     t, pts, vis = t[ok_frames], pts[ok_frames], vis[ok_frames]
+    sig = np.broadcast_to(np.asarray(sigma_leg, np.float64), (2,))
+    flat = np.broadcast_to(np.asarray(flat_pitch_deg, np.float64), (2,))
     foot_vis = np.min(vis[:, :, (_HEEL, _TOE)], axis=2)  # (K, 2)
-    mins, times, weights, views = [], [], [], []
+    num = np.zeros(t.size)
+    den = np.zeros(t.size)
+    views = []
     for f in range(2):
         good = foot_vis[:, f] >= p.vis_min
         if good.mean() < 0.5:
             continue
-        seg = pts[good, f]
-        view = float(np.median(np.abs(seg[:, _TOE, 0] - seg[:, _HEEL, 0]))) / leg_px
+        view = float(np.median(np.abs(pts[good, f, _TOE, 0] - pts[good, f, _HEEL, 0]))) / leg_px
         views.append(view)
         if view < p.min_foot_view:
             continue
-        pitch = _pitch_deg(seg) - flat_pitch_deg
-        dt = float(np.median(np.diff(t[good]))) if good.sum() >= 2 else float("nan")
-        half = max(1, int(round(0.5 * p.heel_smooth_s / dt))) if np.isfinite(dt) and dt > 0 else 1
-        if pitch.size >= 3:
-            pitch_s = np.array([np.median(pitch[max(0, k - half): k + half + 1]) for k in range(pitch.size)])
-        else:
-            pitch_s = pitch
-        k = int(np.argmin(pitch_s))
-        mins.append(float(pitch_s[k]))
-        times.append(float(t[good][k]))
-        weights.append(float(np.mean(foot_vis[good, f])))
-    if not mins:
+        s_leg = sig[f] if np.isfinite(sig[f]) else 0.005
+        s_deg = max(math.degrees(math.sqrt(2.0) * s_leg / view), 0.1)  # pitch noise of one frame (deg)
+        pitch = _pitch_deg(pts[:, f]) - flat[f]
+        w = np.where(good & np.isfinite(pitch), 1.0 / s_deg**2, 0.0)
+        num += w * np.where(w > 0, pitch, 0.0)
+        den += w
+    if not (den > 0).any():
         out["foot_view_leg"] = float(np.max(views)) if views else float("nan")
         return out
-    w = np.array(weights)
-    m = float(np.sum(w * np.array(mins)) / np.sum(w))
-    foot_px = max(float(np.median(views)) * leg_px, 1.0)
-    s_leg = sigma_leg if np.isfinite(sigma_leg) else 0.005
-    sig_deg = math.degrees(math.sqrt(2.0) * s_leg * leg_px / foot_px)
+    dt = float(np.median(np.diff(t))) if t.size >= 2 else float("nan")
+    n_w = max(3, int(round(p.heel_smooth_s / dt))) if np.isfinite(dt) and dt > 0 else 3
+    n_w = min(n_w, t.size)
+    best, best_k, best_den = float("inf"), 0, 0.0
+    for k in range(t.size - n_w + 1):
+        d = den[k:k + n_w]
+        if np.count_nonzero(d) * 2 < n_w:
+            continue
+        v = float(np.sum(num[k:k + n_w]) / np.sum(d))  # inverse-variance mean over the window and the feet
+        if v < best:
+            best, best_k, best_den = v, k, float(np.sum(d))
+    if not np.isfinite(best):
+        return out
+    sig_deg = 1.0 / math.sqrt(best_den)
     if not calibrated:
         sig_deg = math.hypot(sig_deg, 3.0)  # flat-foot pitch not measured: landmark offsets of a few degrees
-    delta = p.heel_pitch_deg - m
+    delta = p.heel_pitch_deg - best
     conf = 0.5 * (1.0 + math.erf(abs(delta) / (max(sig_deg, 1e-3) * math.sqrt(2.0))))
     out.update(heel_touch=bool(delta > 0), heel_confidence=round(conf, 3),
-               heel_t_s=times[int(np.argmin(mins))], min_pitch_deg=round(m, 2), heel_observable=True)
+               heel_t_s=float(np.mean(t[best_k:best_k + n_w])), min_pitch_deg=round(best, 2),
+               heel_pitch_sigma_deg=round(sig_deg, 2), heel_observable=True)
     return out
 
 
@@ -903,14 +1046,15 @@ def analyze_contacts(lm: Landmarks, exercise: Exercise, params: ContactParams | 
         to = refined_to.get(n, _Fit(ph.to_s, dt / 2, "frame"))
         if not to.t_s >= td.t_s:
             td, to = _Fit(ph.td_s, dt / 2, "frame"), _Fit(ph.to_s, dt / 2, "frame")
-        prev = det._previous_phase(n)
+        prev = det._flight_from(n)
         flight = None
         if prev is not None:
             prev_to = refined_to.get(n - 1, _Fit(prev.to_s, dt / 2, "frame"))
             flight = td.t_s - prev_to.t_s
         idx = det._interior(ph)
         leg_c = float(np.nanmedian(leg_t[idx])) if np.isfinite(leg_t[idx]).any() else leg
-        heel = heel_decision(t[idx], pts[idx], vis[idx], leg_c, sigma, det.flat_pitch_deg, det.flat_calibrated, p)
+        heel = heel_decision(t[idx], pts[idx], vis[idx], leg_c, det._heel_sigma(), det.flat_pitch_foot,
+                              det.flat_calibrated, p)
         gct = to.t_s - td.t_s
         extra: dict[str, Any] = {
             "hop": hop,
@@ -931,7 +1075,9 @@ def analyze_contacts(lm: Landmarks, exercise: Exercise, params: ContactParams | 
         ))
     singles = _single_foot_contacts(det, t, pts, vis, sigma, margin, dt, leg_t, leg, p)
     if singles:
-        contacts = _merge_single_foot(contacts, singles)
+        breaks = [0.5 * (ph.td_s + ph.to_s) for ph in det.phases if ph.standing or ph.truncated]
+        breaks += [det.t[k] for k in range(1, len(det.t)) if det.seg_at[k] != det.seg_at[k - 1]]
+        contacts = _merge_single_foot(contacts, singles, sorted(breaks))
     events = _events(contacts)
     out_params = base_params | {
         "single_foot_contacts": sum(c.side != "both" for c in contacts),
@@ -992,9 +1138,11 @@ def _single_foot_contacts(det: OnlineContactDetector, t: NDArray[np.float64], pt
     """Contacts of one foot while the other is clearly off the ground (alternate-foot steps, single-leg hops).
 
     Each foot gets its own two-threshold switch on its sole height (same floor and thresholds as the detector).
-    A foot's ground phase is a single-foot contact when the other foot, seen reliably, is above the airborne
-    threshold for at least half of it; two-foot contacts stay with the combined detector. Times are the
-    straight-line crossings of the foot's contact level (frame-level precision, ``dt / sqrt(12)``).
+    A foot's ground phase is a single-foot contact only when the other foot is clearly airborne through it
+    (:func:`_other_foot_airborne`: seen reliably, above the airborne threshold plus ``noise_k`` times its own
+    measured noise on ``air_frac`` of the frames) and did not land within ``same_landing_frames`` frames of it;
+    two-foot contacts stay with the combined detector. Times are the straight-line crossings of the foot's
+    contact level (frame-level precision, ``dt / sqrt(12)``).
     """
     h = np.array(det.h)[:, :2]  # (T, 2) left, right sole heights above the (lowest-foot) online floor
     seg = np.asarray(det.seg_at)
@@ -1003,9 +1151,10 @@ def _single_foot_contacts(det: OnlineContactDetector, t: NDArray[np.float64], pt
     h = h - _foot_level(t, h, seg, p.foot_level_window_s, p.foot_level_max_leg)
     fvis = np.min(vis[:, :, (_HEEL, _TOE)], axis=2)  # (T, 2)
     out: list[Contact] = []
+    runs = [_foot_runs(t, h[:, f], seg, det.low, det.high) for f in range(2)]
     for f in range(2):
         o = 1 - f
-        for a, b in _foot_runs(t, h[:, f], seg, det.low, det.high):
+        for a, b in runs[f]:
             dur = t[b - 1] - t[a]
             if dur < p.min_contact_s or t[b] - t[a] > p.max_gct_s:
                 continue
@@ -1013,8 +1162,10 @@ def _single_foot_contacts(det: OnlineContactDetector, t: NDArray[np.float64], pt
                 continue  # an occluded foot's dips are landmark noise, not steps
             other = h[a:b, o]
             seen = np.isfinite(other) & (fvis[a:b, o] >= p.vis_min)
-            if seen.mean() < 0.5 or np.mean(other[seen] >= det.high) < 0.5:
+            if not _other_foot_airborne(other, seen, det.foot_bar(o), p.air_frac):
                 continue
+            if any(abs(t[a2] - t[a]) <= p.same_landing_frames * dt for a2, _ in runs[o]):
+                continue  # both feet landed together
             inner = h[a:b, f][np.isfinite(h[a:b, f]) & (h[a:b, f] <= det.low)]
             lev = (float(np.median(inner)) if inner.size else 0.0) + 0.5 * margin
             lo = a - 1  # back to the last airborne frame (above the high threshold) before the contact
@@ -1032,7 +1183,8 @@ def _single_foot_contacts(det: OnlineContactDetector, t: NDArray[np.float64], pt
             v1 = vis[idx].copy()
             v1[:, o] = 0.0  # judge this foot's heel only
             leg_c = float(np.nanmedian(leg_t[idx])) if np.isfinite(leg_t[idx]).any() else leg
-            heel = heel_decision(t[idx], pts[idx], v1, leg_c, sigma, det.flat_pitch_deg, det.flat_calibrated, p)
+            heel = heel_decision(t[idx], pts[idx], v1, leg_c, det._heel_sigma(), det.flat_pitch_foot,
+                                 det.flat_calibrated, p)
             side: ContactSide = "left" if f == 0 else "right"
             out.append(Contact(
                 touchdown_s=td.t_s, takeoff_s=to.t_s, gct_s=to.t_s - td.t_s, flight_s=None,
@@ -1045,18 +1197,24 @@ def _single_foot_contacts(det: OnlineContactDetector, t: NDArray[np.float64], pt
     return out
 
 
-def _merge_single_foot(both: list[Contact], singles: list[Contact]) -> list[Contact]:
+def _merge_single_foot(both: list[Contact], singles: list[Contact], breaks: list[float] | None = None) -> list[Contact]:
     """Two-foot contacts plus single-foot ones; a two-foot contact that overlaps a single-foot contact is that
     foot's step seen through the lowest-foot signal and is dropped. Renumbers hops, sets flights (time with
-    both feet off the ground before each touchdown, 0 when the previous contact had not ended)."""
+    both feet off the ground before each touchdown, 0 when the previous contact had not ended; None for the
+    first contact and after any of the ``breaks`` (s): stands, unseen touchdowns, detector restarts)."""
     keep = [c for c in both if not any(min(c.takeoff_s, s.takeoff_s) - max(c.touchdown_s, s.touchdown_s)
                                        > 0.5 * min(c.gct_s, s.gct_s) for s in singles)]
     merged = sorted(keep + singles, key=lambda c: c.touchdown_s)
     out: list[Contact] = []
     last_off: float | None = None
+    breaks = breaks or []
     for n, c in enumerate(merged):
-        flight = c.flight_s if c.side == "both" and c.flight_s is not None else (
-            None if last_off is None else max(0.0, c.touchdown_s - last_off))
+        if last_off is not None and any(last_off <= b <= c.touchdown_s for b in breaks):
+            last_off = None  # a new set
+        if c.side == "both":
+            flight = c.flight_s if last_off is not None else None
+        else:
+            flight = None if last_off is None else max(0.0, c.touchdown_s - last_off)
         extra = dict(c.extra)
         extra["hop"] = n + 1
         out.append(Contact(touchdown_s=c.touchdown_s, takeoff_s=c.takeoff_s, gct_s=c.gct_s, flight_s=flight,

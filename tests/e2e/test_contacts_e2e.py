@@ -6,8 +6,13 @@ is seen only on frames 33 ms apart, so a contact time to within half a frame (17
 are matched by touchdown within 3 frames (100 ms), far less than the ~0.5 s between hops, so a miss or a false
 contact cannot hide in the matching.
 
-Measured (docs/validation.md, Ground contacts): 12 hops at 30 fps, 480x270, sensor noise: median |GCT error|
-15 ms with the pose stage's temporal smoothing (VIDEO mode), 7 ms without it.
+The clip is 640x360: the foot is ~35 px long, so a heel kept 2.6 cm up is ~6° of pitch and ~3 px. At 480x270
+(foot ~25 px, 1 px ≈ 2.3°) the unsmoothed landmarks read two heel-up contacts within 1-2° of flat and the heel
+decision is 10/12 (docs/validation.md, Ground contacts): that is the landmark model's limit, not something a
+threshold should be tuned around.
+
+Measured (docs/validation.md, Ground contacts), default pipeline (MediaPipe smoothing off): median |GCT error|
+6 ms, heel 12/12, every contact two-footed.
 """
 
 from __future__ import annotations
@@ -27,8 +32,8 @@ pytestmark = pytest.mark.slow
 
 @pytest.fixture(scope="module")
 def pogo_30fps(tmp_path_factory: pytest.TempPathFactory) -> tuple[Case, dict[str, Any]]:
-    """12 two-foot pogo hops, heels down on hops 4 and 9, side view, 30 fps, camera noise (~15 s to run)."""
-    case = render_case(tmp_path_factory.mktemp("pogo30"), "pogo_hops", fps=30, width=480, height=270, seed=0,
+    """12 two-foot pogo hops, heels down on hops 4 and 9, side view, 30 fps, camera noise (~20 s to run)."""
+    case = render_case(tmp_path_factory.mktemp("pogo30"), "pogo_hops", fps=30, width=640, height=360, seed=0,
                        noise=True, hops=12, heel_touch=(4, 9))
     return case, run_pipeline(case)
 
@@ -38,6 +43,7 @@ def test_every_pogo_contact_found_at_30_fps(pogo_30fps: tuple[Case, dict[str, An
     cmp = compare_contacts(report, case.truth, tol_s=3 / case.fps)
     assert cmp.missed == [] and cmp.extra == [], cmp.summary()
     assert all(c["side"] == "both" for c in report["contacts"])
+    assert report["contacts"][0]["flight_s"] is None  # the jump from the standing start is no hop's flight
 
 
 def test_contact_time_within_half_a_frame_at_30_fps(pogo_30fps: tuple[Case, dict[str, Any]]) -> None:
