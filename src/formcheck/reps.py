@@ -592,7 +592,7 @@ def _rep_record(rr: RawRep, ex: Exercise, targets: Targets, baseline: dict[str, 
         # tilt at the bottom (median over the pause, at least ±0.2 s), relative to the standing tilt
         hw = max(0.2, 0.5 * (rr.turn_end_s - rr.turn_start_s))
         tilt = _fv(rr, "shoulder_tilt_deg", tb, hw) - baseline.get("shoulder_tilt_deg", 0.0)
-        if _fv(rr, "view_ratio", tb, hw) < SIDE_VIEW_RATIO:
+        if _fv(rr, "view_ratio", rr.start_s, 0.3) < SIDE_VIEW_RATIO:  # judged standing: a deep squat skews it
             # seen from the side the two shoulders overlap and their line's angle is noise, not bar tilt
             extra["tilt_deg"] = None
             extra["tilt_note"] = "side view: shoulder line not measurable"
