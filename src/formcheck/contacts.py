@@ -139,7 +139,7 @@ class ContactParams:
     swap_min_leg: float = 0.15
     heel_pitch_deg: float = 3.0
     heel_smooth_s: float = 0.03
-    air_frac: float = 0.8
+    air_frac: float = 0.5
     same_landing_frames: float = 2.0
     min_foot_view: float = 0.12
     fit_margin_k: float = 3.0
@@ -835,6 +835,8 @@ def _fit_floor(det: OnlineContactDetector, pts: NDArray[np.float64], leg: float,
                 ys.append(pts[k, f, j, 1])
                 ph_id.append(n)
     x, y, pid = np.array(xs), np.array(ys), np.array(ph_id)
+    fin = np.isfinite(x) & np.isfinite(y)
+    x, y, pid = x[fin], y[fin], pid[fin]
     if x.size < 3:
         return det.floor_y, 0.0, np.zeros(0), np.zeros(0)
     a, b = float(np.median(y)), 0.0
@@ -844,10 +846,18 @@ def _fit_floor(det: OnlineContactDetector, pts: NDArray[np.float64], leg: float,
         w = np.ones_like(x)
         for _ in range(20):
             sw = np.sqrt(w)
-            a, b = np.linalg.lstsq(A * sw[:, None], y * sw, rcond=None)[0]
+            try:
+                a_n, b_n = np.linalg.lstsq(A * sw[:, None], y * sw, rcond=None)[0]
+            except np.linalg.LinAlgError:
+                break
+            if not (np.isfinite(a_n) and np.isfinite(b_n)):
+                break
+            a, b = float(a_n), float(b_n)
             r = y - (a + b * x)
-            s = max(_robust_sigma(r), 1e-6)
-            w = np.minimum(1.0, 1.5 * s / np.maximum(np.abs(r), 1e-12))
+            s_r = _robust_sigma(r)
+            if not np.isfinite(s_r):
+                break
+            w = np.minimum(1.0, 1.5 * max(s_r, 1e-6) / np.maximum(np.abs(r), 1e-12))
     r = y - (a + b * x)
     phs = [det.phases[n] for n in phase_ids]
     t_mid = np.array([0.5 * (det.t[ph.start] + det.t[max(ph.start, (ph.stop if ph.stop >= 0 else len(det.t)) - 1)])
