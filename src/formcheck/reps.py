@@ -11,9 +11,11 @@ sample by sample:
 2. A :class:`~formcheck.signals.Hysteresis` on the low-passed excursion ``x - r`` (on at
    ``0.5 * min_amp``, off at ``0.2 * min_amp``) opens and closes a candidate; shifting weight
    or small bounces never reach it.
-3. A candidate that returns to rest is a rep only if its excursion is at least ``min_amp`` and it
-   lasted between ``min_dur_s`` and ``max_dur_s``; longer ones (getting into position, sitting
-   down, walking out of frame) are dropped, and one that never returns is not a rep.
+3. A candidate that returns to rest (or, once turned, to within a fifth of its own excursion) is a rep
+   only if its excursion is at least ``min_amp`` and it lasted between ``min_dur_s`` and ``max_dur_s``.
+   One that outlives ``max_dur_s`` or is still open at the end of the clip re-estimates the rest level
+   over its samples and replays them (a stance change, a zoom cut or one outlier had set the rest wrong);
+   a plain position change (sitting down, walking out of frame) then yields no rep.
 4. Phase boundaries are then timed on the *unfiltered* signal by fitting each half of the rep
    (rest -> turning point, turning point -> rest) with a smooth step ``a + (b - a) S((t - t0) / T)``
    whose shape ``S`` runs from a linear ramp through a cubic smoothstep to a minimum-jerk profile
