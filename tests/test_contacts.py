@@ -275,3 +275,28 @@ def test_jittery_far_foot_does_not_split_two_foot_contacts() -> None:
     a = analyze_contacts(shifted, POGO)
     assert len(a.contacts) == len(truth.touchdown_s)
     assert all(c.side == "both" for c in a.contacts)
+
+
+def test_rear_foot_on_its_toes_in_the_stand_is_no_flat_reference() -> None:
+    # a staggered stance before the set: the far foot stands up on its toes (~50° of pitch); taken as "flat" it
+    # made every hop a heel touch (jumprope_side_chenwr727_1: 54° reference, hops at -25..-32°, confidence 1.0)
+    lm, truth = make_hops(fps=60, n_hops=10, heel_touch=(4,), jitter_px=0.5, seed=27)
+    xyz = lm.xyz.copy()
+    stand = lm.t < 1.0
+    xyz[stand, 30, 1] -= 100.0 / lm.meta.height  # right heel 100 px up on a 90 px foot
+    staggered = Landmarks(lm.t, xyz, lm.visibility, lm.presence, lm.world, lm.meta, "synthetic")
+    a = analyze_contacts(staggered, POGO)
+    assert [c.heel_touch for c in a.contacts] == truth.heel_touch.tolist()
+    assert a.params["flat_reference"]["right"] is None or a.params["flat_reference"]["right"]["t_s"] > 1.0
+    assert any(r["foot"] == "right" and "not flat" in r["reason"] for r in a.params["flat_rejected"])
+    assert all(c.extra["heel_judged"] for c in a.contacts)
+
+
+def test_heel_not_judged_without_a_standing_reference() -> None:
+    lm, truth = make_hops(fps=60, n_hops=10, heel_touch=(4,), jitter_px=0.5, stand_s=0.3, seed=28)
+    # no stand long enough to be one (0.3 s < max_gct_s): no flat-foot reference
+    a = analyze_contacts(lm, POGO)
+    assert len(a.contacts) == len(truth.touchdown_s)
+    assert a.summary["heel_judged"] is False and a.summary["heel_reference"] == "none"
+    assert all(c.heel_confidence <= 0.5 and not c.extra["heel_judged"] for c in a.contacts)
+    assert any(cue.startswith("Heel touches not judged: no flat-foot reference") for cue in a.feedback)

@@ -93,6 +93,23 @@ class ContactParams:
         contact is two-footed whatever the later frames show.
     min_foot_view : float
         Apparent heel-toe length below this (leg lengths) means a front view: heel not observable.
+    flat_max_deg : float
+        A standing foot is a flat-foot reference only when its pitch is within this of 0° (degrees): MediaPipe's
+        heel point sits a little higher on the heel than the toe point on the toe, so a flat foot reads 0-9° on
+        renders and 7° on real side-view footage; a foot standing on its toes (54° measured on
+        jumprope_side_chenwr727_1) or with its toes raised (-30°) is not flat.
+    flat_view_ratio : float
+        ... and only for contacts where the foot's apparent heel-toe length is within this ratio (and its
+        inverse) of the length on the stand: a foot seen turned differently has another landmark pitch (a foot
+        turned towards the camera on the stand read 16 px long against 30 px in the hops). cos 40° = 0.77, so a
+        heel raised up to 40° keeps the reference.
+    flat_sys_deg : float
+        Systematic uncertainty of a stand's flat-foot pitch as a reference for the contacts (degrees, one sigma),
+        added in quadrature to the stand's measured spread: the same flat pose read 3° on one rendered clip and
+        6-9° on another (docs/validation.md); 0 for exact landmarks.
+    uncalibrated_conf_max : float
+        Heel confidence cap when no foot has a valid flat-foot reference: the call is made against 0° but the
+        flat pitch is anywhere in ``±flat_max_deg``, so it is no better than a coin (reported as not judged).
     fit_margin_k : float
         Samples used in the flight parabola are higher than this many noise sigmas above the floor.
     leg_m : float
@@ -142,6 +159,10 @@ class ContactParams:
     air_frac: float = 0.5
     same_landing_frames: float = 2.0
     min_foot_view: float = 0.12
+    flat_max_deg: float = 15.0
+    flat_view_ratio: float = 0.75
+    flat_sys_deg: float = 3.0
+    uncalibrated_conf_max: float = 0.5
     fit_margin_k: float = 3.0
     leg_m: float = 0.86
     min_foot_vis: float = 0.3
@@ -155,6 +176,33 @@ class ContactParams:
     level_sys_leg: float = 0.01
     foot_level_max_leg: float = 0.15
     model_unc_frames: float = 0.15
+
+
+@dataclass
+class FlatRef:
+    """Flat-foot reference of the left and right foot, measured on a standing phase (NaN: none for that foot).
+
+    Attributes
+    ----------
+    pitch_deg : (2,) float
+        Median foot pitch (deg, heel above toe positive) over the middle half of the stand.
+    sigma_deg : (2,) float
+        Robust spread of that foot's per-frame pitch on the stand (deg, one sigma): the wobble of a still foot's
+        landmarks, which averaging frames does not remove.
+    view_leg : (2,) float
+        Apparent heel-toe length on the stand (leg lengths): the reference holds only for contacts seen alike.
+    t_s : (2,) float
+        Middle of the stand it came from (s).
+    """
+
+    pitch_deg: NDArray[np.float64] = field(default_factory=lambda: np.full(2, np.nan))
+    sigma_deg: NDArray[np.float64] = field(default_factory=lambda: np.full(2, np.nan))
+    view_leg: NDArray[np.float64] = field(default_factory=lambda: np.full(2, np.nan))
+    t_s: NDArray[np.float64] = field(default_factory=lambda: np.full(2, np.nan))
+
+    @property
+    def ok(self) -> NDArray[np.bool_]:
+        return np.asarray(np.isfinite(self.pitch_deg))
 
 
 @dataclass
@@ -241,10 +289,9 @@ class OnlineContactDetector:
         self.sigma_foot = np.full(2, np.nan)  # per-foot contact-level noise, left and right (leg lengths)
         self.low = self.p.low_min_leg
         self.high = self.p.high_min_leg
-        self.flat_pitch_deg = 0.0
-        self.flat_pitch_foot = np.zeros(2)  # flat-foot pitch of the left and right foot (deg)
-        self.flat_calibrated = False
-        self._flat_seg = -1
+        self.flat = FlatRef()  # flat-foot reference per foot (from a stand; NaN until one passes the checks)
+        self._flat_seg = np.full(2, -1)
+        self.flat_rejected: list[dict[str, Any]] = []  # stands that gave no reference for a foot, and why
         self._state: str | None = None  # None (undecided), "air", "ground"
         self._open: _Phase | None = None
         self._ready = False
@@ -637,29 +684,60 @@ class OnlineContactDetector:
             ok = v >= v.max()
         return np.asarray(ok)
 
+    @property
+    def flat_calibrated(self) -> bool:
+        """True when at least one foot has a flat-foot reference."""
+        return bool(self.flat.ok.any())
+
+    @property
+    def flat_pitch_deg(self) -> float:
+        """Median flat-foot pitch of the feet with a reference (deg; NaN when none)."""
+        v = self.flat.pitch_deg[self.flat.ok]
+        return float(np.median(v)) if v.size else float("nan")
+
     def _calibrate_flat(self, ph: _Phase) -> None:
-        """Flat-foot pitch from the middle half of a standing phase: the first one of each detector segment (the
-        stand before the set; a later stand can be the landing of the last hop, heels still coming down)."""
-        if self.flat_calibrated and self._flat_seg == ph.seg:
-            return
-        self._flat_seg = ph.seg
+        """Flat-foot reference of each foot from the middle half of a standing phase.
+
+        The first stand of each detector segment that passes the checks gives a foot its reference (a later
+        stand can be the landing of the last hop, heels still coming down). A foot is a reference only when it
+        is seen reliably (visibility ``vis_min``) on at least half of the frames and 5 of them, seen from the side
+        (apparent length at least ``min_foot_view``) and its median pitch is within ``flat_max_deg`` of 0°:
+        people stand in a staggered stance, one foot up on its toes or with its toes raised, and such a foot is
+        no flat reference (on jumprope_side_chenwr727_1 the rear foot stood at 54°, which made every hop a
+        "heel touch" at -30°). Rejections are kept in ``flat_rejected``.
+        """
         idx = self._interior(ph)
         n = idx.size
         mid = idx[n // 4: n - n // 4] if n >= 8 else idx
-        vals: list[float] = []
-        per_foot: list[list[float]] = [[], []]
-        for k in mid:
-            if np.isfinite(self.pts[k][0, 0, 0]):
-                r = self._reliable(k)
-                pk = _pitch_deg(self.pts[k])
-                vals.extend(pk[r].tolist())
-                for f in range(2):
-                    per_foot[f].append(float(pk[f]))
-        if vals:
-            self.flat_pitch_deg = float(np.median(vals))
-            # each foot its own flat pitch (MediaPipe places heel and toe differently on the near and far foot)
-            self.flat_pitch_foot = np.array([float(np.median(v)) if v else self.flat_pitch_deg for v in per_foot])
-            self.flat_calibrated = True
+        mid = np.array([k for k in mid if np.isfinite(self.pts[k][0, 0, 0])], int)
+        if mid.size == 0 or not np.isfinite(self.leg_px):
+            return
+        pts = np.array([self.pts[k] for k in mid])
+        fvis = np.array([np.min(self.vis[k][:, (_HEEL, _TOE)], axis=1) for k in mid])
+        pitch = _pitch_deg(pts)  # (K, 2)
+        for f in range(2):
+            if self.flat.ok[f] and self._flat_seg[f] == ph.seg:
+                continue
+            good = fvis[:, f] >= self.p.vis_min
+            why = None
+            if good.sum() < max(5, 0.5 * mid.size):
+                why = "foot not seen reliably"
+            else:
+                view = float(np.median(np.abs(pts[good, f, _TOE, 0] - pts[good, f, _HEEL, 0]))) / self.leg_px
+                med = float(np.median(pitch[good, f]))
+                if view < self.p.min_foot_view:
+                    why = f"foot not seen from the side ({view:.2f} leg long)"
+                elif abs(med) > self.p.flat_max_deg:
+                    why = f"foot not flat (pitch {med:.0f}°)"
+            if why is not None:
+                self.flat_rejected.append({"t_s": round(0.5 * (ph.td_s + ph.to_s), 3), "foot": _SIDES[f],
+                                           "reason": why})
+                continue
+            self.flat.pitch_deg[f] = med
+            self.flat.sigma_deg[f] = max(_robust_sigma(pitch[good, f]), 0.1) if good.sum() >= 5 else 1.0
+            self.flat.view_leg[f] = view
+            self.flat.t_s[f] = 0.5 * (ph.td_s + ph.to_s)
+            self._flat_seg[f] = ph.seg
 
     def foot_bar(self, f: int) -> float:
         """Height above its own contact level (leg lengths) above which foot ``f`` is clearly airborne: the
@@ -698,7 +776,7 @@ class OnlineContactDetector:
             np.array([self.t[k] for k in self._interior(ph)]),
             np.array([self.pts[k] for k in self._interior(ph)]),
             np.array([self.vis[k] for k in self._interior(ph)]),
-            self.leg_px, self._heel_sigma(), self.flat_pitch_foot, self.flat_calibrated, self.p,
+            self.leg_px, self._heel_sigma(), self.flat, self.p,
         )
 
     def _heel_sigma(self) -> NDArray[np.float64]:
@@ -731,41 +809,45 @@ def _combine(h: NDArray[np.float64], foot_vis: NDArray[np.float64], vis_min: flo
 
 def heel_decision(
     t: NDArray[np.float64], pts: NDArray[np.float64], vis: NDArray[np.float64], leg_px: float,
-    sigma_leg: float | NDArray[np.float64], flat_pitch_deg: float | NDArray[np.float64], calibrated: bool,
-    p: ContactParams,
+    sigma_leg: float | NDArray[np.float64], flat: FlatRef | None, p: ContactParams,
 ) -> dict[str, Any]:
     """Whether the heel came down during one contact, from the foot pitch over the whole contact.
 
     Each foot seen from the side (apparent heel-toe length at least ``min_foot_view`` leg, visibility at least
-    ``min_foot_vis``) gives a pitch per frame relative to its own flat-foot pitch; the feet are averaged per
-    frame with inverse-variance weights (each foot's pitch noise follows from its measured sole-level noise and
-    its apparent length), then over windows of ``heel_smooth_s`` (at least 3 frames). The lowest window is the
-    evidence: a heel touch when it is below ``heel_pitch_deg``; the confidence is the normal probability of the
-    margin over the window's noise (plus 3° when the flat pitch was not measured on a stand).
+    ``min_foot_vis``) gives a pitch per frame relative to its flat-foot reference; the feet are averaged per frame
+    with inverse-variance weights (each foot's pitch noise follows from its measured sole-level noise and its
+    apparent length), then over windows of ``heel_smooth_s`` (at least 3 frames). The lowest window is the
+    evidence: a heel touch when it is below ``heel_pitch_deg``.
+
+    A foot's reference is used only when the contact sees it alike (apparent length within ``flat_view_ratio``
+    of the stand's); feet with a usable reference are judged, the others left out. The confidence is the normal
+    probability of the margin over the window's noise and the reference's uncertainty (its spread on the stand
+    and ``flat_sys_deg``). With no usable reference for either foot the call is made against 0°, reported as not
+    judged (``heel_judged`` False) and its confidence capped at ``uncalibrated_conf_max``.
 
     Parameters
     ----------
     t : (K,) frame times (s) of the contact's ground frames.
     pts : (K, 2, 5, 2) leg points (px) of both feet; vis : (K, 2, 5) visibilities (0 to ignore a foot).
     leg_px : leg length (px); sigma_leg : sole-level noise (leg lengths, one sigma), one value or one per foot.
-    flat_pitch_deg : foot pitch of a flat foot (deg), one value or one per foot; calibrated : measured on a stand.
+    flat : flat-foot references (None: none measured).
 
     Returns
     -------
     dict with ``heel_touch`` (bool), ``heel_confidence`` ([0, 1]), ``heel_t_s`` (middle of the lowest window),
-    ``min_pitch_deg`` (its pitch relative to flat), ``heel_pitch_sigma_deg`` (its noise), ``heel_observable``.
+    ``min_pitch_deg`` (its pitch relative to flat), ``heel_pitch_sigma_deg`` (window noise and reference
+    uncertainty), ``heel_ref_sigma_deg`` (reference part), ``heel_observable``, ``heel_judged``.
     """
     out: dict[str, Any] = {"heel_touch": False, "heel_confidence": 0.0, "heel_t_s": float("nan"),
-                           "min_pitch_deg": float("nan"), "heel_observable": False}
+                           "min_pitch_deg": float("nan"), "heel_observable": False, "heel_judged": False}
     ok_frames = np.isfinite(pts[:, 0, 0, 0])
     if ok_frames.sum() == 0 or not np.isfinite(leg_px):
         return out
     t, pts, vis = t[ok_frames], pts[ok_frames], vis[ok_frames]
     sig = np.broadcast_to(np.asarray(sigma_leg, np.float64), (2,))
-    flat = np.broadcast_to(np.asarray(flat_pitch_deg, np.float64), (2,))
+    ref = flat if flat is not None else FlatRef()
     foot_vis = np.min(vis[:, :, (_HEEL, _TOE)], axis=2)  # (K, 2)
-    num = np.zeros(t.size)
-    den = np.zeros(t.size)
+    feet: list[tuple[int, NDArray[np.float64], float, bool, float]] = []  # foot, pitch, s_deg, calibrated, ref sd
     views = []
     for f in range(2):
         good = foot_vis[:, f] >= p.vis_min
@@ -777,17 +859,29 @@ def heel_decision(
             continue
         s_leg = sig[f] if np.isfinite(sig[f]) else 0.005
         s_deg = max(math.degrees(math.sqrt(2.0) * s_leg / view), 0.1)  # pitch noise of one frame (deg)
-        pitch = _pitch_deg(pts[:, f]) - flat[f]
-        w = np.where(good & np.isfinite(pitch), 1.0 / s_deg**2, 0.0)
-        num += w * np.where(w > 0, pitch, 0.0)
-        den += w
-    if not (den > 0).any():
+        cal = bool(ref.ok[f]) and p.flat_view_ratio <= view / float(ref.view_leg[f]) <= 1.0 / p.flat_view_ratio
+        ref_pitch = float(ref.pitch_deg[f]) if cal else 0.0
+        ref_sd = math.hypot(float(ref.sigma_deg[f]), p.flat_sys_deg) if cal else p.flat_max_deg
+        pitch = np.where(good, _pitch_deg(pts[:, f]) - ref_pitch, np.nan)
+        feet.append((f, pitch, s_deg, cal, ref_sd))
+    if not feet:
         out["foot_view_leg"] = float(np.max(views)) if views else float("nan")
         return out
+    calibrated = any(c for _, _, _, c, _ in feet)
+    if calibrated:
+        feet = [x for x in feet if x[3]]  # judge with the referenced feet only
+    num = np.zeros(t.size)
+    den = np.zeros(t.size)
+    den_ref = np.zeros(t.size)  # weight times the reference sd (a weighted mean of the feet's reference sd)
+    for _, pitch, s_deg, _, ref_sd in feet:
+        w = np.where(np.isfinite(pitch), 1.0 / s_deg**2, 0.0)
+        num += w * np.where(w > 0, pitch, 0.0)
+        den += w
+        den_ref += w * ref_sd
     dt = float(np.median(np.diff(t))) if t.size >= 2 else float("nan")
     n_w = max(3, int(round(p.heel_smooth_s / dt))) if np.isfinite(dt) and dt > 0 else 3
     n_w = min(n_w, t.size)
-    best, best_k, best_den = float("inf"), 0, 0.0
+    best, best_k, best_den, best_ref = float("inf"), 0, 0.0, 0.0
     for k in range(t.size - n_w + 1):
         d = den[k:k + n_w]
         if np.count_nonzero(d) * 2 < n_w:
@@ -795,16 +889,20 @@ def heel_decision(
         v = float(np.sum(num[k:k + n_w]) / np.sum(d))  # inverse-variance mean over the window and the feet
         if v < best:
             best, best_k, best_den = v, k, float(np.sum(d))
+            best_ref = float(np.sum(den_ref[k:k + n_w]) / best_den)
     if not np.isfinite(best):
         return out
-    sig_deg = 1.0 / math.sqrt(best_den)
-    if not calibrated:
-        sig_deg = math.hypot(sig_deg, 3.0)  # flat-foot pitch not measured: landmark offsets of a few degrees
+    sig_win = 1.0 / math.sqrt(best_den)
+    # the reference's error is common to every frame of the window: it does not average out
+    sig_deg = math.hypot(sig_win, best_ref)
     delta = p.heel_pitch_deg - best
     conf = 0.5 * (1.0 + math.erf(abs(delta) / (max(sig_deg, 1e-3) * math.sqrt(2.0))))
+    if not calibrated:
+        conf = min(conf, p.uncalibrated_conf_max)
     out.update(heel_touch=bool(delta > 0), heel_confidence=round(conf, 3),
                heel_t_s=float(np.mean(t[best_k:best_k + n_w])), min_pitch_deg=round(best, 2),
-               heel_pitch_sigma_deg=round(sig_deg, 2), heel_observable=True)
+               heel_pitch_sigma_deg=round(sig_deg, 2), heel_ref_sigma_deg=round(best_ref, 2), heel_observable=True,
+               heel_judged=calibrated, heel_feet=[_SIDES[f] for f, *_ in feet])
     return out
 
 
@@ -1063,8 +1161,7 @@ def analyze_contacts(lm: Landmarks, exercise: Exercise, params: ContactParams | 
             flight = td.t_s - prev_to.t_s
         idx = det._interior(ph)
         leg_c = float(np.nanmedian(leg_t[idx])) if np.isfinite(leg_t[idx]).any() else leg
-        heel = heel_decision(t[idx], pts[idx], vis[idx], leg_c, det._heel_sigma(), det.flat_pitch_foot,
-                              det.flat_calibrated, p)
+        heel = heel_decision(t[idx], pts[idx], vis[idx], leg_c, det._heel_sigma(), det.flat, p)
         gct = to.t_s - td.t_s
         extra: dict[str, Any] = {
             "hop": hop,
@@ -1072,6 +1169,7 @@ def analyze_contacts(lm: Landmarks, exercise: Exercise, params: ContactParams | 
             "takeoff_method": to.method,
             "min_pitch_deg": heel["min_pitch_deg"],
             "heel_observable": heel["heel_observable"],
+            "heel_judged": heel["heel_judged"],
             "heel_t_s": heel["heel_t_s"],
             "jump_height_m": None if flight is None else G_M_S2 * flight**2 / 8.0,
             "rsi": None if flight is None or gct <= 0 else G_M_S2 * flight**2 / 8.0 / gct,
@@ -1193,8 +1291,7 @@ def _single_foot_contacts(det: OnlineContactDetector, t: NDArray[np.float64], pt
             v1 = vis[idx].copy()
             v1[:, o] = 0.0  # judge this foot's heel only
             leg_c = float(np.nanmedian(leg_t[idx])) if np.isfinite(leg_t[idx]).any() else leg
-            heel = heel_decision(t[idx], pts[idx], v1, leg_c, det._heel_sigma(), det.flat_pitch_foot,
-                                 det.flat_calibrated, p)
+            heel = heel_decision(t[idx], pts[idx], v1, leg_c, det._heel_sigma(), det.flat, p)
             side: ContactSide = "left" if f == 0 else "right"
             out.append(Contact(
                 touchdown_s=td.t_s, takeoff_s=to.t_s, gct_s=to.t_s - td.t_s, flight_s=None,
@@ -1202,7 +1299,8 @@ def _single_foot_contacts(det: OnlineContactDetector, t: NDArray[np.float64], pt
                 heel_confidence=float(heel["heel_confidence"]),
                 extra={"touchdown_method": td.method, "takeoff_method": to.method,
                        "min_pitch_deg": heel["min_pitch_deg"], "heel_observable": heel["heel_observable"],
-                       "heel_t_s": heel["heel_t_s"], "jump_height_m": None, "rsi": None, "rsi_ft": None},
+                       "heel_judged": heel["heel_judged"], "heel_t_s": heel["heel_t_s"], "jump_height_m": None,
+                       "rsi": None, "rsi_ft": None},
             ))
     return out
 
@@ -1257,6 +1355,11 @@ def _params_dict(p: ContactParams, det: OnlineContactDetector, dt: float) -> dic
         "swaps_repaired": det.swaps_repaired,
         "flat_pitch_deg": det.flat_pitch_deg,
         "flat_pitch_calibrated": det.flat_calibrated,
+        "flat_reference": {side: None if not det.flat.ok[f] else {
+            "pitch_deg": round(float(det.flat.pitch_deg[f]), 2), "sigma_deg": round(float(det.flat.sigma_deg[f]), 2),
+            "view_leg": round(float(det.flat.view_leg[f]), 3), "t_s": round(float(det.flat.t_s[f]), 3)}
+            for f, side in enumerate(_SIDES)},
+        "flat_rejected": det.flat_rejected,
         "frame_period_s": dt,
         "timing": "flight parabola intersected with the floor level (sub-frame); straight-line crossing fallback",
     }
@@ -1295,6 +1398,9 @@ def _summary(contacts: list[Contact], det: OnlineContactDetector, dt: float, ex:
         heel_touches=len(heel),
         heel_touch_hops=heel,
         heel_observable=bool(any(c.extra.get("heel_observable") for c in contacts)),
+        heel_judged=bool(any(c.extra.get("heel_judged") for c in contacts)),
+        heel_judged_contacts=sum(bool(c.extra.get("heel_judged")) for c in contacts),
+        heel_reference="stand" if det.flat_calibrated else "none",
     )
     if fl.size:
         jh = G_M_S2 * np.median(fl) ** 2 / 8.0
@@ -1343,13 +1449,21 @@ def _feedback(contacts: list[Contact], det: OnlineContactDetector, dt: float, ex
     med = float(np.median(gct))
     cues.append(f"{len(contacts)} contacts, median contact time {fmt_duration(med, prec)}.")
     observable = any(c.extra.get("heel_observable") for c in contacts)
-    heel = [int(c.extra["hop"]) for c in contacts if c.heel_touch]
+    judged = [c for c in contacts if c.extra.get("heel_judged")]
+    heel = [int(c.extra["hop"]) for c in judged if c.heel_touch]
+    unjudged = sum(bool(c.extra.get("heel_observable")) and not c.extra.get("heel_judged") for c in contacts)
     if not observable:
         cues.append("Heel touches not judged: the feet are not seen from the side.")
-    elif heel:
-        cues.append(f"Heels touched down on {_hops_text(heel)}.")
+    elif not judged:
+        cues.append("Heel touches not judged: no flat-foot reference. Stand still for a second before the set, "
+                    "both feet flat and side-on to the camera.")
     else:
-        cues.append("Heels stayed up on every contact.")
+        note = (f" ({unjudged} contact{'s' if unjudged > 1 else ''} not judged: the feet were seen differently from "
+                "the stand)") if unjudged else ""
+        if heel:
+            cues.append(f"Heels touched down on {_hops_text(heel)}{note}.")
+        else:
+            cues.append(f"Heels stayed up on every {'judged ' if unjudged else ''}contact{note}.")
     n = len(contacts)
     if n >= 6:
         third = n // 3
