@@ -664,7 +664,9 @@ def live(
         if events_out is not None:
             events_out.parent.mkdir(parents=True, exist_ok=True)
             sink = events_out.open("w", encoding="utf-8")
-        with PoseEstimator(model) as est:
+        from formcheck.pipeline import default_smoothing
+
+        with PoseEstimator(model, smooth=default_smoothing(ex.id)) as est:
             session = LiveSession(ex.id, src.meta, est, targets, events_out=sink)
             printer: EventSink | None = None
             if not quiet:

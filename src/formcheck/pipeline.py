@@ -41,21 +41,42 @@ class PoseOptions:
         ``full``, ``lite``, ``heavy`` or a ``.task`` path.
     min_detection_confidence, min_tracking_confidence : float
         MediaPipe thresholds in [0, 1].
-    smooth : bool
-        MediaPipe's temporal smoothing (lags fast events; off by default, see :class:`~formcheck.pose.PoseEstimator`).
+    smooth : bool or None
+        MediaPipe's temporal smoothing; None chooses by exercise (:func:`default_smoothing`).
     """
 
     model: str = "full"
     min_detection_confidence: float = 0.5
     min_tracking_confidence: float = 0.5
-    smooth: bool = False
+    smooth: bool | None = None
+
+
+def default_smoothing(exercise: str) -> bool:
+    """Whether the pose stage should use MediaPipe's temporal smoothing for ``exercise``.
+
+    Ground contacts: no. The filter lags fast events (touchdowns 20-60 ms late on rendered
+    hops), and contact timing is the measurement. Reps and holds: yes. Without the filter
+    MediaPipe runs its face-based person detector on every frame, and loses the person when
+    the face is hidden (a barbell plate in a side-view squat: 92-94 % of frames kept instead
+    of 100 % on the real squat clips); the lag shifts a slow rep's start and end alike.
+    Measured in docs/validation.md.
+    """
+    return get_exercise(exercise).kind == "reps"
+
+
+def resolved(options: PoseOptions, exercise: str | None) -> PoseOptions:
+    """``options`` with ``smooth`` decided (by exercise when it is None; off without an exercise)."""
+    if options.smooth is not None:
+        return options
+    smooth = default_smoothing(exercise) if exercise is not None else False
+    return PoseOptions(options.model, options.min_detection_confidence, options.min_tracking_confidence, smooth)
 
 
 def run_pose(video: str | Path, options: PoseOptions | None = None, progress: ProgressFn | None = None) -> Landmarks:
     """Landmarks of every frame of ``video`` (container timestamps)."""
-    o = options or PoseOptions()
+    o = resolved(options or PoseOptions(), None)
     return estimate_video(video, o.model, o.min_detection_confidence, o.min_tracking_confidence, progress,
-                          smooth=o.smooth)
+                          smooth=bool(o.smooth))
 
 
 def report_from_landmarks(
@@ -130,7 +151,7 @@ def analyze_file(
     out = Path(out_dir)
     if out.exists() and not out.is_dir():
         raise FormcheckError(f"output path {out} exists and is not a directory")
-    po = pose or PoseOptions()
+    po = resolved(pose or PoseOptions(), exercise)
     if landmarks is not None:
         lm = Landmarks.load(landmarks)
         src_path = str(video) if video is not None else lm.meta.path
@@ -141,7 +162,10 @@ def analyze_file(
         raise FormcheckError("give a video or --landmarks FILE.npz")
     if len(lm) == 0 or not lm.detected.any():
         raise FormcheckError(f"{src_path}: nobody detected in any of its {len(lm)} frames")
-    params: dict[str, Any] = {"pose": {**po.__dict__, "model": lm.model}}
+    if landmarks is not None:
+        params: dict[str, Any] = {"pose": {"model": lm.model, "landmarks_file": str(landmarks)}}
+    else:
+        params = {"pose": {**po.__dict__, "model": lm.model}}
     report = report_from_landmarks(lm, exercise, targets, params)
     report["source"]["path"] = src_path
 
