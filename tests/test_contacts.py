@@ -300,3 +300,21 @@ def test_heel_not_judged_without_a_standing_reference() -> None:
     assert a.summary["heel_judged"] is False and a.summary["heel_reference"] == "none"
     assert all(c.heel_confidence <= 0.5 and not c.extra["heel_judged"] for c in a.contacts)
     assert any(cue.startswith("Heel touches not judged: no flat-foot reference") for cue in a.feedback)
+
+
+def test_first_hop_landing_on_the_balls_above_the_standing_floor() -> None:
+    # the floor comes from the flat-footed stand; the hops land on the balls of the feet, whose lowest landmark
+    # rests 0.03 leg higher (a rendered clip through the lite model: 4 px on a 135 px leg), between the on-ground
+    # (0.02) and airborne (0.04) thresholds: the first hop after the stand was missed
+    lm, truth = make_hops(fps=30, n_hops=4, jitter_px=0.2, vary=0.0, seed=29)
+    xyz = lm.xyz.copy()
+    hopping = (lm.t > 1.2) & (lm.t < truth.takeoff_s[-1] + 0.2)
+    for j in (27, 28, 29, 30, 31, 32):
+        xyz[hopping, j, 1] -= 0.03 * truth.leg_px / lm.meta.height
+    raised = Landmarks(lm.t, xyz, lm.visibility, lm.presence, lm.world, lm.meta, "synthetic")
+    a = analyze_contacts(raised, POGO)
+    assert len(a.contacts) == 4, [round(c.touchdown_s, 3) for c in a.contacts]
+    td = np.array([c.touchdown_s for c in a.contacts])
+    assert np.all(np.abs(td - truth.touchdown_s) <= 1 / 30)
+    online = [e for e in _online(raised, np.arange(len(raised))) if e.type == "contact"]
+    assert len(online) == 4

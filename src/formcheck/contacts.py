@@ -114,6 +114,9 @@ class ContactParams:
         Samples used in the flight parabola are higher than this many noise sigmas above the floor.
     leg_m : float
         Assumed hip-to-ankle length (m), used only to report the flight parabolas' curvature in m/s².
+    rest_speed_leg_s : float
+        A descending sole that stops (moves slower than this, plus its noise) below the airborne threshold has
+        landed, even above the on-ground threshold (leg lengths / s); a landing foot still falls at 1-2 leg / s.
     max_sigma_leg : float
         Cap of the noise estimate made before any contact is known (leg lengths).
     min_foot_vis : float
@@ -166,6 +169,7 @@ class ContactParams:
     fit_margin_k: float = 3.0
     leg_m: float = 0.86
     min_foot_vis: float = 0.3
+    rest_speed_leg_s: float = 0.3
     max_sigma_leg: float = 0.01
     rewarm_gap_s: float = 2.0
     jump_reset_leg: float = 1.0
@@ -565,17 +569,37 @@ class OnlineContactDetector:
                 if v > 0 and hp > 0:
                     td = min(td, self.t[prev] + hp / v)
             self._open = _Phase(start=i, seg=self.resets, td_s=td)
+        elif self._state == "air" and prev >= 0 and self._came_to_rest(prev, i):
+            # landed above the on-ground threshold: the floor level still comes from a flat-footed stand while the
+            # hops land on the balls of the feet, whose lowest landmark rests higher (0.03 leg on a rendered
+            # clip, the first hop after the stand was missed); the sole stopped inside the band: ground since prev
+            self._state = "ground"
+            hp = float(self.h[prev][2])
+            td = self.t[prev]
+            pp = prev - 1
+            while pp >= 0 and prev - pp <= 10 and not np.isfinite(self.h[pp][2]):
+                pp -= 1
+            if pp >= 0 and prev - pp <= 10 and self.seg_at[pp] == self.resets:
+                hpp = float(self.h[pp][2])
+                if hpp > hp:  # the descent from the last airborne frame, crossing the level it came to rest at
+                    w = (hpp - 0.5 * (hp + h)) / (hpp - hp)
+                    td = self.t[pp] + float(np.clip(w, 0.0, 1.0)) * (self.t[prev] - self.t[pp])
+            self._open = _Phase(start=prev, seg=self.resets, td_s=td)
+            self._open.extra["rest_leg"] = 0.5 * (hp + h)  # the level it rests at (leg lengths above the floor)
         elif self._state == "ground" and h >= self.high and self._open is not None:
             self._state = "air"
             ph = self._open
             self._open = None
             # last ground frame: the latest frame at or below the on-ground threshold
+            rest = float(ph.extra.pop("rest_leg", 0.0))
+            s_n = self.sigma if np.isfinite(self.sigma) else 0.0
+            on = max(self.low, rest + self.p.noise_k * s_n) if rest > 0 else self.low
             j = prev
-            while j > ph.start and not (float(self.h[j][2]) <= self.low):
+            while j > ph.start and not (float(self.h[j][2]) <= on):
                 j -= 1
             hj = float(self.h[j][2])
             slope = (h - hj) / (t - self.t[j]) if t > self.t[j] else 0.0
-            to = t - h / slope if slope > 0 else self.t[j]
+            to = t - (h - rest) / slope if slope > 0 else self.t[j]
             ph.to_s = float(np.clip(to, self.t[j], t))
             ph.stop = i
             events += self._close(ph)
@@ -587,6 +611,17 @@ class OnlineContactDetector:
             cur.emitted_td = True
             events.append(Event("touchdown", cur.td_s, {"hop": self._n_hops + 1}))
         return events
+
+    def _came_to_rest(self, prev: int, i: int) -> bool:
+        """The sole came down and stopped inside the band between the two thresholds: frames ``prev`` and ``i``
+        both below ``high`` and moving less than ``rest_speed_leg_s`` plus ``noise_k`` times the height noise of
+        a frame difference (a landing still falls at 1-2 leg lengths / s there)."""
+        hp, h = float(self.h[prev][2]), float(self.h[i][2])
+        if not (hp < self.high and h < self.high) or not self.t[i] > self.t[prev]:
+            return False
+        s = self.sigma if np.isfinite(self.sigma) else 0.0
+        tol = self.p.rest_speed_leg_s * (self.t[i] - self.t[prev]) + self.p.noise_k * math.sqrt(2.0) * s
+        return abs(h - hp) <= tol
 
     def _close(self, ph: _Phase) -> list[Event]:
         gct = ph.to_s - ph.td_s
@@ -1118,6 +1153,8 @@ def analyze_contacts(lm: Landmarks, exercise: Exercise, params: ContactParams | 
         idx = det._interior(ph)
         inner = idx[1:-1] if idx.size > 3 else idx
         v = h[inner][np.isfinite(h[inner]) & (h[inner] <= det.low)]
+        if v.size == 0:  # a contact that came to rest above the on-ground threshold (see _came_to_rest)
+            v = h[inner][np.isfinite(h[inner]) & (h[inner] < det.high)]
         levels.append(float(np.median(v)) if v.size else 0.0)
         lev_n.append(max(v.size, 1))
     refined_td: dict[int, _Fit] = {}
