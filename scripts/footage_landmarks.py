@@ -33,6 +33,7 @@ def main() -> int:
     ap.add_argument("--out", type=Path, required=True)
     ap.add_argument("--model", default="full")
     ap.add_argument("--force", action="store_true")
+    ap.add_argument("--smooth", action="store_true", help="MediaPipe temporal smoothing on (off by default)")
     ap.add_argument("--check", action="store_true", help="verify the saved timestamps against the containers")
     args = ap.parse_args()
     logging.basicConfig(level=logging.WARNING)
@@ -43,7 +44,7 @@ def main() -> int:
         if dest.exists() and not args.force:
             continue
         t0 = time.perf_counter()
-        lm = run_pose(clip, PoseOptions(model=args.model))
+        lm = run_pose(clip, PoseOptions(model=args.model, smooth=args.smooth))
         lm.save(dest)
         dt = time.perf_counter() - t0
         print(f"{clip.name}: {len(lm)} frames, {lm.detected.mean():.1%} with a person, {len(lm) / dt:.1f} frames/s",
