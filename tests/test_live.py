@@ -266,3 +266,36 @@ def test_live_at_real_pace_matches_analyze_on_synthetic_hops(hop_clip: Path, tmp
         assert len(online) == len(live["contacts"]) == len(ana["contacts"])
     assert [e["type"] for e in events].count("heel_touch") == sum(c["heel_touch"] for c in online)
     assert (tmp_path / "live" / "report.html").is_file()
+
+
+@pytest.fixture(scope="module")
+def squat_clip(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Two plain squats (2 s lowering) at 30 fps, 480x360 (about 10 s); truth in truth.json."""
+    from formcheck.synth.command import motion_for
+    from formcheck.synth.render import RenderOptions, render_clip
+
+    out = tmp_path_factory.mktemp("squat")
+    motion, params = motion_for("squat", seed=5, reps=2, eccentric=2.0)
+    render_clip(motion, out, RenderOptions(fps=30.0, view="side", width=480, height=360, seed=5), params)
+    return out / "clip.mp4"
+
+
+def test_live_at_real_pace_counts_the_same_reps_as_analyze(squat_clip: Path, tmp_path: Path) -> None:
+    runner = CliRunner()
+    ev_path = tmp_path / "e.jsonl"
+    res = runner.invoke(app, ["live", "-e", "squat", "--source", str(squat_clip), "--no-window", "--model", "lite",
+                              "--events-out", str(ev_path), "--out", str(tmp_path / "live"), "--audio", "off"])
+    assert res.exit_code == 0, res.output
+    res = runner.invoke(app, ["analyze", str(squat_clip), "-e", "squat", "--model", "lite", "--no-video",
+                              "--no-html", "-q", "--out", str(tmp_path / "ana")])
+    assert res.exit_code == 0, res.output
+    ana = json.loads((tmp_path / "ana" / "report.json").read_text())
+    truth = json.loads((squat_clip.parent / "truth.json").read_text())
+    events = [json.loads(x) for x in ev_path.read_text().splitlines()]
+    online = [e for e in events if e["type"] == "rep"]
+    assert len(ana["reps"]) == len(truth["reps"]) == 2
+    assert len(online) == 2, [e["type"] for e in events]
+    for e, r in zip(online, ana["reps"], strict=True):
+        # the online rep is announced once the body has settled after it, with phase times from the live fit
+        assert abs(e["data"]["end_s"] - r["end_s"]) < 0.3 and abs(e["data"]["start_s"] - r["start_s"]) < 0.3
+        assert e["latency_s"] < 0.5
