@@ -612,8 +612,11 @@ def live(
     camera: Annotated[int, typer.Option("--camera", "-c", help="Camera index (/dev/videoN).")] = 0,
     source: Annotated[Path | None, typer.Option(
         "--source", help="Play this video file at its real pace instead of the camera.")] = None,
-    model: Annotated[str, typer.Option("--model", "-m", help="Pose model: lite (fast), full or a .task path.")]
-    = "lite",
+    model: Annotated[str, typer.Option(
+        "--model", "-m",
+        help="Pose model: full (default; real time at 720p 30 fps on 2 cores), lite (slower machines; swaps "
+             "left/right in side views and misses heel touches on our renders) or a .task path.")]
+    = "full",
     no_window: Annotated[bool, typer.Option("--no-window", help="No display (headless); cues go to the terminal.")]
     = False,
     out: Annotated[Path | None, typer.Option(
