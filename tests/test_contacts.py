@@ -126,6 +126,33 @@ def test_online_and_offline_find_the_same_contacts() -> None:
     assert len(tds) >= len(online)
 
 
+def test_heel_cue_comes_during_the_contact_a_few_frames_after_the_heel_lands() -> None:
+    # live: the heel cue must not wait for the takeoff; the whole-contact decision (offline) stays the authority
+    lm, truth = make_hops(fps=30, heel_touch=(3, 6, 9), jitter_px=0.8, seed=1)
+    det = OnlineContactDetector(lm.meta, POGO)
+    cues: list[tuple[float, Event]] = []
+    takeoffs: list[float] = []
+    contacts: list[Event] = []
+    for k in range(len(lm)):
+        for e in det.update(float(lm.t[k]), lm.xyz[k], lm.visibility[k]):
+            if e.type == "heel_touch":
+                cues.append((float(lm.t[k]), e))
+            elif e.type == "takeoff" and e.data.get("gct_s") is not None and not e.data.get("standing"):
+                takeoffs.append(float(lm.t[k]))
+            elif e.type == "contact":
+                contacts.append(e)
+    offline = analyze_contacts(lm, POGO).contacts
+    assert [c.heel_touch for c in offline] == truth.heel_touch.tolist()
+    assert [e.data["heel_touch"] for e in contacts] == [c.heel_touch for c in offline]
+    hop_cues = [(tk, e) for tk, e in cues if e.data["hop"] <= len(offline)]
+    assert [e.data["hop"] for _, e in hop_cues] == [3, 6, 9]
+    for tk, e in hop_cues:
+        hop = e.data["hop"]
+        assert e.data["early"] and tk < takeoffs[hop - 1]  # revealed before the takeoff
+        assert tk - e.t_s <= 1.5 / 30  # the frame completing the 3-frame window: its middle frame + 1
+        assert e.t_s - offline[hop - 1].touchdown_s <= 0.1
+
+
 def test_online_latency_is_a_few_frames() -> None:
     lm, _ = make_hops(fps=240, seed=10)
     det = OnlineContactDetector(lm.meta, POGO)

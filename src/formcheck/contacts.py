@@ -84,6 +84,13 @@ class ContactParams:
         The foot pitch is averaged over windows of this length (at least 3 frames) before its lowest window is
         taken (s): the lowest raw per-frame pitch would follow the landmark noise. The average is also taken
         over both feet (weighted by their measured noise), so a heel touch is evidence over several frames.
+    heel_early_k : float
+        Live heel cue: emitted during the contact once the frames so far show the heel down with the lowest window
+        at least this many of its own noise sigmas below ``heel_pitch_deg`` (the takeoff decision is the authority).
+    heel_early_gct_k : float
+        ... and only while the contact has lasted at most this many times the longest of the set's last 5 hop
+        contacts (a longer ground phase may be the landing into a stand, heels down but no hop): the first hop
+        of a set, and later ones that run longer, are cued at takeoff.
     air_frac : float
         A contact is single-foot (side ``left`` / ``right``) only when the other foot, seen reliably, is clearly
         airborne (above the airborne threshold plus ``noise_k`` times its own measured noise) on at least this
@@ -159,6 +166,8 @@ class ContactParams:
     swap_min_leg: float = 0.15
     heel_pitch_deg: float = 3.0
     heel_smooth_s: float = 0.03
+    heel_early_k: float = 1.0
+    heel_early_gct_k: float = 1.5
     air_frac: float = 0.5
     same_landing_frames: float = 2.0
     min_foot_view: float = 0.12
@@ -251,7 +260,9 @@ class OnlineContactDetector:
     """Frame-by-frame ground-contact detector (live feedback); the offline analysis drives the same code.
 
     Latency: a touchdown is reported ``max(1 frame, min_contact_s)`` after it happens (0.03 s at 240 fps,
-    one frame = 0.033 s at 30 fps); a takeoff (with its ``contact`` and ``heel_touch`` events) once the sole
+    one frame = 0.033 s at 30 fps); a ``heel_touch`` as soon as the contact's frames so far decide it (2-3
+    frames after the heel lands at 30 fps; see ``heel_early_k``), else with its contact; a takeoff (with its
+    ``contact`` event) once the sole
     has risen above the airborne threshold, typically 1-2 frames plus 0.02-0.04 s after the takeoff (the time
     to rise 0.04 leg lengths at 1-2 m/s). Nothing is decided during the first ``warmup_s`` (0.5 s); those
     frames are then replayed, so no event is lost. Online times are frame-level estimates (straight-line
@@ -610,7 +621,43 @@ class OnlineContactDetector:
                 and t - cur.td_s >= self.p.min_contact_s):
             cur.emitted_td = True
             events.append(Event("touchdown", cur.td_s, {"hop": self._n_hops + 1}))
+        if (self._state == "ground" and cur is not None and cur.emitted_td and "heel_cue" not in cur.extra
+                and t - cur.td_s <= self._hop_gct_bound()):
+            events += self._heel_early(cur, i)
         return events
+
+    def _hop_gct_bound(self) -> float:
+        """How long a contact of the current set can last and still be a hop, for the live heel cue (s):
+        ``heel_early_gct_k`` times the longest of the last 5 hop contacts of this detector segment; 0 (no early
+        cue) before the set's first hop. A landing into a stand also puts the heels down, but stays longer."""
+        gct = [q.to_s - q.td_s for q in self.phases[-5:]
+               if q.seg == self.resets and not (q.truncated or q.standing or q.contact is None)]
+        return self.p.heel_early_gct_k * max(gct) if gct else 0.0
+
+    def _heel_early(self, ph: _Phase, i: int) -> list[Event]:
+        """Heel cue during the contact, as soon as the windowed evidence of the frames so far decides it.
+
+        The decision of :func:`heel_decision` on the frames from touchdown to ``i``: its lowest window can only
+        go lower as the contact goes on, so a heel touch seen on the frames so far is one on the whole contact.
+        The cue waits until the window's mean is below ``heel_pitch_deg`` by ``heel_early_k`` times the window's
+        own noise (the reference's error is common to both decisions), a margin for what changes by the takeoff
+        (leg length, noise estimates). At 30 fps that is the frame that completes the first 3-frame window with
+        the heel down, 2-3 frames after it lands. The contact's decision at takeoff stays the authority.
+        """
+        idx = np.arange(ph.start, i + 1)
+        if idx.size < 3:
+            return []
+        heel = heel_decision(np.array([self.t[k] for k in idx]), np.array([self.pts[k] for k in idx]),
+                             np.array([self.vis[k] for k in idx]), self.leg_px, self._heel_sigma(), self.flat,
+                             self.p)
+        if not heel["heel_touch"]:
+            return []
+        margin = self.p.heel_pitch_deg - float(heel["min_pitch_deg"])
+        if margin < self.p.heel_early_k * float(heel["heel_window_sigma_deg"]):
+            return []
+        ph.extra["heel_cue"] = float(heel["heel_t_s"])
+        return [Event("heel_touch", float(heel["heel_t_s"]),
+                      {"hop": self._n_hops + 1, "confidence": heel["heel_confidence"], "early": True})]
 
     def _came_to_rest(self, prev: int, i: int) -> bool:
         """The sole came down and stopped inside the band between the two thresholds: frames ``prev`` and ``i``
@@ -634,13 +681,17 @@ class OnlineContactDetector:
         self._update_noise()
         if ph.standing:
             self._calibrate_flat(ph)
-        events = [Event("takeoff", ph.to_s, {"gct_s": None if ph.truncated else gct, "standing": ph.standing})]
+        data: dict[str, Any] = {"gct_s": None if ph.truncated else gct, "standing": ph.standing}
+        if "heel_cue" in ph.extra and ph.standing:
+            data["heel_cue_withdrawn"] = True  # cued as a hop's heel touch, but the ground phase was a stand
+        events = [Event("takeoff", ph.to_s, data)]
         if ph.truncated or ph.standing:
             return events
         self._n_hops += 1
         prev = self._flight_from(len(self.phases) - 1)
         flight = ph.td_s - prev.to_s if prev is not None else None
         heel = self._heel(ph)
+        cued = ph.extra.get("heel_cue")
         ph.extra.update(heel)
         side = self._side(ph)
         ph.contact = Contact(
@@ -649,9 +700,13 @@ class OnlineContactDetector:
             touchdown_unc_s=self._frame_period() / 2, takeoff_unc_s=self._frame_period() / 2,
             heel_confidence=float(heel["heel_confidence"]), extra={"hop": self._n_hops},
         )
-        if heel["heel_touch"]:
+        if cued is not None and not heel["heel_touch"]:
+            # the contact as a whole decides (a changed leg length or noise estimate moved the evidence back)
+            log.debug("hop %d: heel cued during the contact, not a heel touch over the whole contact", self._n_hops)
+            ph.contact.extra["heel_cue_withdrawn"] = True
+        if heel["heel_touch"] and cued is None:
             events.append(Event("heel_touch", float(heel["heel_t_s"]),
-                                {"hop": self._n_hops, "confidence": heel["heel_confidence"]}))
+                                {"hop": self._n_hops, "confidence": heel["heel_confidence"], "early": False}))
         events.append(Event("contact", ph.td_s, ph.contact.to_dict()))
         return events
 
@@ -871,7 +926,8 @@ def heel_decision(
     -------
     dict with ``heel_touch`` (bool), ``heel_confidence`` ([0, 1]), ``heel_t_s`` (middle of the lowest window),
     ``min_pitch_deg`` (its pitch relative to flat), ``heel_pitch_sigma_deg`` (window noise and reference
-    uncertainty), ``heel_ref_sigma_deg`` (reference part), ``heel_observable``, ``heel_judged``.
+    uncertainty), ``heel_ref_sigma_deg`` (reference part), ``heel_window_sigma_deg`` (window part),
+    ``heel_observable``, ``heel_judged``.
     """
     out: dict[str, Any] = {"heel_touch": False, "heel_confidence": 0.0, "heel_t_s": float("nan"),
                            "min_pitch_deg": float("nan"), "heel_observable": False, "heel_judged": False}
@@ -936,7 +992,8 @@ def heel_decision(
         conf = min(conf, p.uncalibrated_conf_max)
     out.update(heel_touch=bool(delta > 0), heel_confidence=round(conf, 3),
                heel_t_s=float(np.mean(t[best_k:best_k + n_w])), min_pitch_deg=round(best, 2),
-               heel_pitch_sigma_deg=round(sig_deg, 2), heel_ref_sigma_deg=round(best_ref, 2), heel_observable=True,
+               heel_pitch_sigma_deg=round(sig_deg, 2), heel_ref_sigma_deg=round(best_ref, 2),
+               heel_window_sigma_deg=round(sig_win, 3), heel_observable=True,
                heel_judged=calibrated, heel_feet=[_SIDES[f] for f, *_ in feet])
     return out
 
