@@ -192,6 +192,14 @@ def test_heel_touch_flashes_and_sounds() -> None:
     assert coach.state(3.0).heel_flash == 0.0
 
 
+def test_withdrawn_heel_call_clears_the_flash() -> None:
+    coach = Coach(get_exercise("pogo_hops"), get_exercise("pogo_hops").targets)
+    coach.on_event(Event("heel_touch", 2.0, {"hop": 13, "early": True}), 2.05)
+    cues = coach.on_event(Event("takeoff", 3.5, {"gct_s": None, "standing": True, "heel_cue_withdrawn": True}), 3.6)
+    assert [c.data["text"] for c in cues] == ["heel call withdrawn"]
+    assert coach.state(2.1).heel_flash == 0.0 and not coach.state(3.6).last_heel_touch
+
+
 def test_missing_camera_is_a_one_line_error(tmp_path: Path) -> None:
     res = CliRunner().invoke(app, ["live", "-e", "pogo_hops", "--camera", "99", "--no-window",
                                    "--out", str(tmp_path / "o")])

@@ -148,7 +148,10 @@ class Coach:
             dur = d.get("duration_s")
             if dur is not None:
                 out.append(self._say(f"hold {float(dur):.1f} s", now_s, "done"))
-        elif e.type == "touchdown":  # hops are counted when completed (the last landing is no hop)
+        if d.get("heel_cue_withdrawn"):  # an early "heel!" the whole contact did not confirm (e.g. a landing)
+            self.last_heel, self.heel_at_s = False, None
+            out.append(self._say("heel call withdrawn", now_s, None))
+        if e.type == "touchdown":  # hops are counted when completed (the last landing is no hop)
             self.phase, self.phase_t0_s = "ground", e.t_s
         elif e.type == "takeoff":
             self.phase, self.phase_t0_s = "flight", e.t_s
