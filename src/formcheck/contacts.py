@@ -313,6 +313,7 @@ class OnlineContactDetector:
         self._last_valid = -1
         self._n_hops = 0
         self._pending: list[Event] = []  # takeoffs closing abandoned touchdowns, returned with the next events
+        self._air_peak = float("nan")  # highest sole since the last takeoff (NaN: airborne since the start)
 
     # ------------------------------------------------------------------ per-frame front end
     def _front(self, xyz: NDArray[np.float32], visibility: NDArray[np.float32]) -> tuple[
@@ -496,6 +497,7 @@ class OnlineContactDetector:
         self._warm = None
         self._legs, self._leg_t = [], []
         self._state = None
+        self._air_peak = float("nan")
         self._abandon()
         self._swapped = False
         self._odd_scale = 0
@@ -557,6 +559,7 @@ class OnlineContactDetector:
         if prev >= 0 and t - self.t[prev] > self.p.max_gap_s:
             self._abandon()
             self._state = None
+            self._air_peak = float("nan")
             prev = -1
         events: list[Event] = []
         if self._state is None:
@@ -567,6 +570,7 @@ class OnlineContactDetector:
                 self._state = "air"
         elif self._state == "air" and h <= self.low:
             self._state = "ground"
+            no_flight = self._no_flight()
             hp = float(self.h[prev][2])
             w = hp / (hp - h) if hp > h else 1.0
             td = self.t[prev] + float(np.clip(w, 0.0, 1.0)) * (t - self.t[prev])
@@ -579,12 +583,13 @@ class OnlineContactDetector:
                 v = (float(self.h[pp][2]) - hp) / (self.t[prev] - self.t[pp])  # descent speed (leg / s)
                 if v > 0 and hp > 0:
                     td = min(td, self.t[prev] + hp / v)
-            self._open = _Phase(start=i, seg=self.resets, td_s=td)
+            self._open = _Phase(start=i, seg=self.resets, td_s=td, truncated=no_flight)
         elif self._state == "air" and prev >= 0 and self._came_to_rest(prev, i):
             # landed above the on-ground threshold: the floor level still comes from a flat-footed stand while the
             # hops land on the balls of the feet, whose lowest landmark rests higher (0.03 leg on a rendered
             # clip, the first hop after the stand was missed); the sole stopped inside the band: ground since prev
             self._state = "ground"
+            no_flight = self._no_flight()
             hp = float(self.h[prev][2])
             td = self.t[prev]
             pp = prev - 1
@@ -595,16 +600,26 @@ class OnlineContactDetector:
                 if hpp > hp:  # the descent from the last airborne frame, crossing the level it came to rest at
                     w = (hpp - 0.5 * (hp + h)) / (hpp - hp)
                     td = self.t[pp] + float(np.clip(w, 0.0, 1.0)) * (self.t[prev] - self.t[pp])
-            self._open = _Phase(start=prev, seg=self.resets, td_s=td)
+            self._open = _Phase(start=prev, seg=self.resets, td_s=td, truncated=no_flight)
             self._open.extra["rest_leg"] = 0.5 * (hp + h)  # the level it rests at (leg lengths above the floor)
         elif self._state == "ground" and h >= self.high and self._open is not None:
             self._state = "air"
             ph = self._open
             self._open = None
-            # last ground frame: the latest frame at or below the on-ground threshold
-            rest = float(ph.extra.pop("rest_leg", 0.0))
-            s_n = self.sigma if np.isfinite(self.sigma) else 0.0
-            on = max(self.low, rest + self.p.noise_k * s_n) if rest > 0 else self.low
+            # the level the sole rested at during this contact: a contact that touched the on-ground threshold
+            # once and then rested between the thresholds (the floor is the median of the lowest soles, so about
+            # half the contacts rest above it) is timed against its own level, not the floor: crossing 0 on the
+            # way up collapsed such contacts to zero duration and dropped them as glitches (missed double-unders)
+            rest = float(ph.extra.pop("rest_leg", np.nan))
+            if not np.isfinite(rest):
+                hs = np.array([float(self.h[k][2]) for k in range(ph.start, i)])
+                hs = hs[np.isfinite(hs) & (hs < self.high)]
+                rest = max(float(np.median(hs)), 0.0) if hs.size else 0.0
+            # last ground frame: the latest frame at or below the on-ground threshold, or within half the
+            # hysteresis band (noise-widened, >= 0.01 leg) of the resting level: the online noise estimate can be
+            # far below the hops' resting wobble (0.0007 leg after a still stand on doubleunder_1, against
+            # 0.005-0.01 leg per foot), which cut a contact's takeoff to its first frame
+            on = max(self.low, rest + 0.5 * (self.high - self.low)) if rest > 0 else self.low
             j = prev
             while j > ph.start and not (float(self.h[j][2]) <= on):
                 j -= 1
@@ -613,9 +628,12 @@ class OnlineContactDetector:
             to = t - (h - rest) / slope if slope > 0 else self.t[j]
             ph.to_s = float(np.clip(to, self.t[j], t))
             ph.stop = i
+            self._air_peak = h
             events += self._close(ph)
         elif self._state == "ground" and self._open is None:
             self._open = _Phase(start=i, seg=self.resets, td_s=t, truncated=True)
+        if self._state == "air" and np.isfinite(self._air_peak):
+            self._air_peak = max(self._air_peak, h)
         cur = self._open
         if (self._state == "ground" and cur is not None and not cur.emitted_td and not cur.truncated
                 and t - cur.td_s >= self.p.min_contact_s):
@@ -658,6 +676,13 @@ class OnlineContactDetector:
         ph.extra["heel_cue"] = float(heel["heel_t_s"])
         return [Event("heel_touch", float(heel["heel_t_s"]),
                       {"hop": self._n_hops + 1, "confidence": heel["heel_confidence"], "early": True})]
+
+    def _no_flight(self) -> bool:
+        """The sole left the ground and came back without clearing the airborne threshold by half the hysteresis
+        band (noise-widened, >= 0.01 leg): the threshold crossed by the landmark noise while the foot rose slowly
+        (a heel peeling off at the end of a stand), not a flight. The ground phase that follows is kept as ground
+        but reported like one whose touchdown was not seen (no contact, no touchdown event)."""
+        return bool(self._air_peak < self.high + 0.5 * (self.high - self.low))
 
     def _came_to_rest(self, prev: int, i: int) -> bool:
         """The sole came down and stopped inside the band between the two thresholds: frames ``prev`` and ``i``
