@@ -8,10 +8,11 @@ import numpy as np
 import pytest
 
 from fixtures.reps import Plan, make_clip
+from formcheck import features as ft
 from formcheck.analysis import analyze, make_online
 from formcheck.exercises import get_exercise
 from formcheck.reps import ease, fit_phase
-from formcheck.types import Landmarks
+from formcheck.types import Landmarks, Rep
 
 
 def _match(reps, truth):  # type: ignore[no-untyped-def]
@@ -135,6 +136,38 @@ def test_jumping_jacks_counted_from_the_front() -> None:
     clip = make_clip("jumping_jack", [Plan(0.35, 0.05, 0.35, rest_before_s=0.1) for _ in range(9)], first="con",
                      yaw_deg=0.0, seed=13)
     assert len(analyze(clip.lm, "jumping_jack").reps) == 9
+
+
+def test_jumping_jacks_counted_through_an_upside_down_skeleton() -> None:
+    # a zoom cut crops the head and MediaPipe fits the skeleton upside down (its hips on the shoulders, its
+    # ankles on the hands; real clip jumpingjack_front_unknown550_1): reps 4-6 must still count, on time
+    clip = make_clip("jumping_jack", [Plan(0.35, 0.05, 0.35, rest_before_s=0.1) for _ in range(9)], first="con",
+                     yaw_deg=0.0, seed=13)
+    truth = clip.truth["reps"]
+    t = clip.lm.t
+    cut = (t > truth[3]["start_s"] - 0.05) & (t < truth[5]["end_s"] + 0.05)
+    xyz = clip.lm.xyz.copy()
+    xyz[cut] = ft.swap_limbs(xyz, cut)[cut]
+    vis = ft.swap_limbs(clip.lm.visibility, cut)
+    lm = replace(clip.lm, xyz=xyz, visibility=vis)
+    assert ft.inverted_trunk(lm.xy_px())[cut].mean() > 0.9  # the fault is planted
+    for reps in (analyze(lm, "jumping_jack").reps,
+                 [e.data for e in _feed(lm, "jumping_jack") if e.type == "rep"]):
+        bottoms = np.array([r.bottom_s if isinstance(r, Rep) else r["bottom_s"] for r in reps])
+        assert len(bottoms) == 9
+        np.testing.assert_allclose(bottoms, [q["bottom_s"] for q in truth], atol=0.1)
+
+
+def test_upright_skeleton_is_never_swapped() -> None:
+    # a deadlift hinge to horizontal (trunk 30° below horizontal) and an upright stance are left alone
+    xy = np.zeros((3, 33, 2))
+    xy[:, 23:25] = [500.0, 400.0]
+    xy[0, 11:13] = [500.0, 200.0]  # upright
+    xy[1, 11:13] = [700.0, 400.0]  # horizontal
+    xy[2, 11:13] = [500.0 + 200.0 * np.cos(np.radians(30)), 400.0 + 200.0 * np.sin(np.radians(30))]
+    assert not ft.inverted_trunk(xy).any()
+    xy[2, 11:13] = [520.0, 600.0]  # on its head
+    assert ft.inverted_trunk(xy).tolist() == [False, False, True]
 
 
 def test_rep_the_camera_could_not_see_is_flagged_not_dropped() -> None:

@@ -61,6 +61,58 @@ def robust_leg_length_px(xy: FloatArray) -> float:
     return float(np.percentile(ll, 90))
 
 
+INVERTED_TRUNK_SIN = 0.7
+"""A trunk pointing down by more than this sine (about 45° below horizontal) is an upside-down skeleton."""
+
+LIMB_SWAP: tuple[tuple[int, int], ...] = (
+    (sk.LEFT_SHOULDER, sk.LEFT_HIP), (sk.RIGHT_SHOULDER, sk.RIGHT_HIP), (sk.LEFT_ELBOW, sk.LEFT_KNEE),
+    (sk.RIGHT_ELBOW, sk.RIGHT_KNEE), (sk.LEFT_WRIST, sk.LEFT_ANKLE), (sk.RIGHT_WRIST, sk.RIGHT_ANKLE),
+    (17, sk.LEFT_HEEL), (18, sk.RIGHT_HEEL), (19, sk.LEFT_FOOT_INDEX), (20, sk.RIGHT_FOOT_INDEX),
+)
+"""Upper-limb / lower-limb landmark pairs (shoulder-hip, elbow-knee, wrist-ankle, pinky-heel, index-toe)."""
+
+
+def inverted_trunk(xy: FloatArray) -> NDArray[np.bool_]:
+    """Frames whose skeleton stands on its head: shoulders below the hips, trunk steeper than 45° down.
+
+    Every rep exercise in the catalogue is done upright (a hinge reaches horizontal at most), so such a
+    frame is a pose-model failure, not a posture: when the head is cropped (a zoom cut, a close camera)
+    MediaPipe can fit the skeleton upside down, its hips on the shoulders and its ankles on the hands.
+
+    Parameters
+    ----------
+    xy : (..., 33, 2) float
+        Landmarks in pixels (y down).
+
+    Returns
+    -------
+    (...,) bool, False where the trunk is missing.
+    """
+    li, ri = sk.SIDE_INDEX["left"], sk.SIDE_INDEX["right"]
+    sho = 0.5 * (xy[..., li["shoulder"], :] + xy[..., ri["shoulder"], :])
+    hip = 0.5 * (xy[..., li["hip"], :] + xy[..., ri["hip"], :])
+    down = sho[..., 1] - hip[..., 1]
+    length = np.linalg.norm(sho - hip, axis=-1)
+    with np.errstate(invalid="ignore"):
+        return np.asarray(down > INVERTED_TRUNK_SIN * length)
+
+
+def swap_limbs(a: NDArray[np.floating], mask: NDArray[np.bool_]) -> NDArray[np.floating]:
+    """A copy of per-landmark data ``a`` (``(..., 33)`` or ``(..., 33, k)``) with upper and lower limbs swapped
+    where ``mask`` (shape ``a.shape[:mask.ndim]``) is set: turns an upside-down skeleton the right way up."""
+    out = np.array(a, copy=True)
+    if not np.any(mask):
+        return out
+    m = np.asarray(mask, bool)
+    for u, lo in LIMB_SWAP:
+        up_v = out[..., u, :] if out.ndim > m.ndim + 1 else out[..., u]
+        lo_v = out[..., lo, :] if out.ndim > m.ndim + 1 else out[..., lo]
+        tmp = up_v[m].copy()
+        up_v[m] = lo_v[m]
+        lo_v[m] = tmp
+    return out
+
+
 def _foot_pitch_deg(xy: FloatArray, side: str) -> FloatArray:
     """Heel-above-toe angle (deg): + heel raised (calf raise), - toes raised (tib raise)."""
     ix = sk.SIDE_INDEX[side]

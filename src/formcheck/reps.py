@@ -891,6 +891,7 @@ def _common_shape(reps: list[RawRep]) -> tuple[float, float] | None:
 def series_features(lm: Landmarks) -> tuple[FloatArray, float, float]:
     """Features of every frame, ``(T, len(FEATURES))``, the leg length (px) and the floor row (px)."""
     xy = lm.xy_px()
+    xy = np.asarray(ft.swap_limbs(xy, ft.inverted_trunk(xy)), np.float64)  # an upside-down fit the right way up
     xy = np.asarray(sg.interpolate_gaps(lm.t, xy, MAX_GAP_S), np.float64)
     L = ft.robust_leg_length_px(xy)
     if not np.isfinite(L) or L <= 0:
@@ -926,7 +927,8 @@ def analyze_reps(lm: Landmarks, exercise: Exercise, targets: Targets) -> Analysi
     x = spec.sign * feat[:, _FIDX[spec.signal]]
     cutoff = min(spec.cutoff_hz, 0.45 * sg.sample_rate_hz(t))
     xf = sg.lowpass_t(t, x, cutoff)
-    conf = ft.signal_confidence(lm.visibility, spec.signal)
+    inv = ft.inverted_trunk(lm.xy_px())
+    conf = ft.signal_confidence(ft.swap_limbs(lm.visibility, inv), spec.signal)
     conf[~np.isfinite(x)] = 0.0
     eng = RepEngine(spec)
     events: list[Event] = []
@@ -1025,6 +1027,9 @@ class OnlineRepDetector:
     def update(self, t_s: float, xyz: NDArray[np.float32], visibility: NDArray[np.float32]) -> list[Event]:
         """Feed one frame (call it for every frame, also with nobody detected)."""
         xy = np.asarray(xyz, np.float64)[:, :2] * np.array([self.meta.width, self.meta.height])
+        inv = ft.inverted_trunk(xy)
+        xy = np.asarray(ft.swap_limbs(xy, inv), np.float64)
+        vis = np.asarray(ft.swap_limbs(np.asarray(visibility, np.float64), inv))
         if np.isfinite(xy[0, 0]):
             ll = float(ft.leg_length_px(xy))
             if np.isfinite(ll):
@@ -1045,7 +1050,7 @@ class OnlineRepDetector:
         else:
             fv = np.full(len(ft.FEATURES), np.nan)
         x = self.spec.sign * fv[_FIDX[self.spec.signal]]
-        conf = float(ft.signal_confidence(np.asarray(visibility, np.float64)[None, :], self.spec.signal)[0])
+        conf = float(ft.signal_confidence(vis[None, :], self.spec.signal)[0])
         if not np.isfinite(x):
             conf = 0.0
         ev = self.engine.push(float(t_s), float(x), self.filter(float(x)), conf, fv)
