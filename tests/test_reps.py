@@ -119,6 +119,19 @@ def test_heel_drops_after_18_s_of_the_30_s_lunge_hold() -> None:
     assert any("Right leg: held 25 s of the 30 s target" in c for c in a.feedback)
 
 
+@pytest.mark.parametrize("fps", [30.0, 60.0])
+def test_hold_timed_from_stopping_after_a_two_stage_entry(fps: float) -> None:
+    # step back, stop, then sink into the lunge (the renderer's entry): the hold starts when the hip stops,
+    # not at the end of one smooth step fitted over the whole entry (0.2-0.7 s late on rendered clips)
+    plans = [Plan(2.4, 0, 1.8, hold_s=8.0, side="left"), Plan(2.4, 0, 1.8, hold_s=8.0, side="right", rest_before_s=3.0)]
+    clip = make_clip("lunge_heel_raise_hold", plans, fps=fps, seed=21, profile="two_stage")
+    a = analyze(clip.lm, "lunge_heel_raise_hold")
+    assert [h.side for h in a.holds] == ["left", "right"]
+    for h, q in zip(a.holds, clip.truth["holds"], strict=True):
+        assert abs(h.start_s - q["start_s"]) < 0.1 and abs(h.end_s - q["end_s"]) < 0.1, (h, q)
+        assert h.extra["timing"] == "still"
+
+
 def test_tib_raise_range_and_calf_raise_body_line() -> None:
     tib = make_clip("tib_raise", [Plan(1.0, 0.4, 1.0) for _ in range(4)], first="con", fps=60.0, seed=11)
     a = analyze(tib.lm, "tib_raise")

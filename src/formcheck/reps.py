@@ -637,12 +637,52 @@ def _rep_record(rr: RawRep, ex: Exercise, targets: Targets, baseline: dict[str, 
                round(conf, 3), tuple(flags), extra)
 
 
+HOLD_STILL_SPEED = 0.02
+"""A hold starts when the driving signal's speed first falls below this (L/s) and ends when it last does."""
+HOLD_STILL_NOISE = 4.0
+"""... or below this many robust standard deviations of the speed during the hold, if that is larger."""
+
+
+def _still_times(rr: RawRep, cutoff_hz: float) -> tuple[float, float] | None:
+    """When the body stops moving into a hold and starts moving out of it (s), or None.
+
+    The speed of the driving signal, low-passed with zero phase at ``cutoff_hz``, is searched forward from
+    the coarse arrival (90 % crossing, still moving) and backward from the coarse departure for the first
+    and last time it is below :data:`HOLD_STILL_SPEED` (or the speed noise of the hold, if larger), linearly
+    interpolated. Unlike the end of the fitted descent this does not depend on the shape of the whole
+    movement into the hold (a step back, then a descent: one smooth step fits it badly and ends late).
+    """
+    c0, c1 = rr.coarse[1:3] if rr.coarse is not None else (rr.turn_start_s, rr.turn_end_s)
+    ok = np.isfinite(rr.x)
+    t, x = rr.t[ok], rr.x[ok]
+    if t.size < 8 or c1 <= c0:
+        return None
+    spd = np.abs(np.gradient(np.asarray(sg.lowpass_t(t, x, min(cutoff_hz, 0.45 * sg.sample_rate_hz(t))),
+                                        np.float64), t))
+    inside = np.flatnonzero((t >= c0) & (t <= c1))
+    if inside.size < 4:
+        return None
+    mid = spd[inside[inside.size // 4: 3 * inside.size // 4 + 1]]
+    noise = 1.4826 * float(np.median(np.abs(mid - np.median(mid))))
+    v = max(HOLD_STILL_SPEED, HOLD_STILL_NOISE * noise)
+    still = inside[spd[inside] < v]
+    if still.size == 0:
+        return None
+    i, j = int(still[0]), int(still[-1])
+    s = float(t[i]) if i == 0 else sg.crossing_time(float(t[i - 1]), float(spd[i - 1]), float(t[i]), float(spd[i]), v)
+    e = float(t[j]) if j == t.size - 1 else sg.crossing_time(float(t[j]), float(spd[j]), float(t[j + 1]),
+                                                              float(spd[j + 1]), v)
+    return (s, e) if e > s else None
+
+
 def _hold_record(rr: RawRep, ex: Exercise, targets: Targets, baseline: dict[str, float]) -> Hold:
-    """A lunge hold: the hold runs from reaching the lunge to starting to rise out of it."""
+    """A lunge hold: the hold runs from reaching the lunge (stopped moving) to starting to rise out of it."""
     side = _decide_side(rr, ex, targets)
     ws = side or "left"
     back = "right" if ws == "left" else "left"
-    h0, h1 = rr.turn_start_s, rr.turn_end_s
+    spec = _spec(ex)
+    still = _still_times(rr, spec.cutoff_hz)
+    h0, h1 = still if still is not None else (rr.turn_start_s, rr.turn_end_s)
     col = rr.feat[:, _FIDX[f"heel_up_{ws}_deg"]] - baseline.get(f"heel_up_{ws}_deg", 0.0)
     m = (rr.t >= h0) & (rr.t <= h1)
     tt, cc = rr.t[m], col[m]
@@ -669,7 +709,7 @@ def _hold_record(rr: RawRep, ex: Exercise, targets: Targets, baseline: dict[str,
         "back_knee_angle_deg": round(float(np.median(knee)), 1) if knee.size else None,
         "front_leg": side,
         "confidence": round(float(np.mean(rr.conf[m])) if m.any() else 0.0, 3),
-        "timing": rr.timing,
+        "timing": "still" if still is not None else rr.timing,
     }
     return Hold(side, float(h0), float(h1), float(h1 - h0), extra)
 
