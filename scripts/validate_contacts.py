@@ -44,6 +44,7 @@ from typing import Any
 import numpy as np
 
 from formcheck.analysis import analyze
+from formcheck.signals import match_nearest
 from formcheck.types import Landmarks
 
 REPO = Path(__file__).resolve().parents[1]
@@ -103,17 +104,8 @@ def predict(pred: Path, exercise: str) -> tuple[list[dict[str, Any]], float, np.
 
 
 def match(pred: np.ndarray, truth: np.ndarray, tol: float) -> list[tuple[int, int]]:
-    """Greedy one-to-one matching by increasing distance."""
-    pairs = sorted((abs(p - t), i, j) for i, p in enumerate(pred) for j, t in enumerate(truth) if abs(p - t) <= tol)
-    used_p: set[int] = set()
-    used_t: set[int] = set()
-    out = []
-    for _, i, j in pairs:
-        if i not in used_p and j not in used_t:
-            used_p.add(i)
-            used_t.add(j)
-            out.append((i, j))
-    return sorted(out, key=lambda x: x[1])
+    """Greedy one-to-one matching by increasing distance: (pred, truth) index pairs in truth order."""
+    return sorted(match_nearest(pred, truth, tol), key=lambda x: x[1])
 
 
 def bland_altman(d_ms: np.ndarray) -> str:

@@ -30,6 +30,8 @@ from typing import Any
 
 import numpy as np
 
+from formcheck.signals import match_nearest
+
 
 def _load_result(path: Path, exercise: str | None) -> dict[str, Any]:
     if path.suffix == ".json":
@@ -83,17 +85,7 @@ def _pairs(found: list[dict[str, Any]], truth: list[dict[str, Any]], key_f: str,
     """Found/truth index pairs: in order when the counts agree, else nearest ``key`` first within ``tol_s``."""
     if len(found) == len(truth):
         return [(i, i) for i in range(len(truth))]
-    cand = sorted((abs(f[key_f] - q[key_t]), j, i) for j, f in enumerate(found) for i, q in enumerate(truth)
-                  if abs(f[key_f] - q[key_t]) <= tol_s)
-    used_f: set[int] = set()
-    used_t: set[int] = set()
-    out = []
-    for _, j, i in cand:
-        if j not in used_f and i not in used_t:
-            used_f.add(j)
-            used_t.add(i)
-            out.append((j, i))
-    return sorted(out)
+    return match_nearest([f[key_f] for f in found], [q[key_t] for q in truth], tol_s)
 
 
 def compare(result: dict[str, Any], labels: dict[str, Any]) -> dict[str, Any]:

@@ -106,3 +106,10 @@ def test_is_uniform_and_rate() -> None:
     assert sg.is_uniform(np.arange(10) / 30)
     assert not sg.is_uniform(np.array([0, 0.033, 0.066, 0.2]))
     assert sg.sample_rate_hz(np.arange(10) * 1001 / 30000) == pytest.approx(29.97, abs=1e-3)
+
+
+def test_match_nearest_pairs_each_event_once_closest_first() -> None:
+    assert sg.match_nearest([1.0, 2.0, 3.0], [2.02, 0.99, 5.0], 0.05) == [(0, 1), (1, 0)]
+    # two candidates for one label: the closer one wins, the other stays unmatched
+    assert sg.match_nearest([1.0, 1.05], [1.04], 0.1) == [(1, 0)]
+    assert sg.match_nearest([], [1.0], 0.1) == []

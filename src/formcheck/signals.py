@@ -241,3 +241,36 @@ def crossing_time(t0: float, x0: float, t1: float, x1: float, level: float) -> f
         return 0.5 * (t0 + t1)
     w = (level - x0) / (x1 - x0)
     return float(t0 + np.clip(w, 0.0, 1.0) * (t1 - t0))
+
+
+def match_nearest(a_s: list[float] | NDArray[np.floating[Any]], b_s: list[float] | NDArray[np.floating[Any]],
+                  tol_s: float) -> list[tuple[int, int]]:
+    """One-to-one pairs of event times, closest first, each within ``tol_s`` (greedy matching).
+
+    Parameters
+    ----------
+    a_s, b_s : sequences of float
+        Event times (s), e.g. detected and labelled touchdowns.
+    tol_s : float
+        Largest time difference of a pair (s).
+
+    Returns
+    -------
+    ``(i, j)`` index pairs into ``a_s`` and ``b_s``, sorted by ``i``; each index at most once.
+
+    Examples
+    --------
+    >>> match_nearest([1.0, 2.0, 3.0], [2.02, 0.99, 5.0], 0.05)
+    [(0, 1), (1, 0)]
+    """
+    cand = sorted((abs(float(a) - float(b)), i, j) for i, a in enumerate(a_s) for j, b in enumerate(b_s)
+                  if abs(float(a) - float(b)) <= tol_s)
+    used_a: set[int] = set()
+    used_b: set[int] = set()
+    out: list[tuple[int, int]] = []
+    for _, i, j in cand:
+        if i not in used_a and j not in used_b:
+            used_a.add(i)
+            used_b.add(j)
+            out.append((i, j))
+    return sorted(out)

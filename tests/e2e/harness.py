@@ -20,6 +20,8 @@ from typing import Any
 
 import numpy as np
 
+from formcheck.signals import match_nearest
+
 REPO = Path(__file__).resolve().parents[2]
 SAMPLES = REPO / "samples"
 
@@ -72,17 +74,7 @@ def run_pipeline(case: Case, exercise: str | None = None, model: str = "full") -
 
 def match_times(truth_s: list[float], found_s: list[float], tol_s: float) -> list[tuple[int, int]]:
     """One-to-one pairs (truth index, found index), closest pairs first, each within ``tol_s``."""
-    pairs = sorted(((abs(a - b), i, j) for i, a in enumerate(truth_s) for j, b in enumerate(found_s)
-                    if abs(a - b) <= tol_s))
-    used_i: set[int] = set()
-    used_j: set[int] = set()
-    out = []
-    for _, i, j in pairs:
-        if i not in used_i and j not in used_j:
-            used_i.add(i)
-            used_j.add(j)
-            out.append((i, j))
-    return sorted(out)
+    return match_nearest(truth_s, found_s, tol_s)
 
 
 @dataclass
