@@ -101,3 +101,21 @@ def test_analyze_real_clip_then_replay_landmarks(footage: Path, tmp_path: Path) 
     assert proc2.returncode == 0, proc2.stderr
     rep2 = json.loads((out2 / "report.json").read_text())
     assert rep2["contacts"] == rep["contacts"] and rep2["summary"] == rep["summary"]
+
+
+def test_feet_out_of_frame_on_hops(tmp_path: Path) -> None:
+    """The rendered pogo sample with the bottom of the picture cut off: no feet, so no contact analysis."""
+    from formcheck.video import open_video
+
+    clip = Path(__file__).resolve().parents[1] / "samples" / "pogo_hops_side_60fps" / "clip.mp4"
+    cropped = tmp_path / "no_feet.mp4"
+    with open_video(clip) as src:
+        frames = [f.image for f, _ in zip(src, range(60), strict=False)]
+    h = frames[0].shape[0] * 55 // 100
+    with VideoWriter(cropped, 60, frames[0].shape[1], h) as w:
+        for img in frames:
+            w.write(np.ascontiguousarray(img[:h]))
+    out = tmp_path / "out"
+    proc = run("analyze", str(cropped), "--exercise", "pogo_hops", "--out", str(out))
+    assert_one_line_failure(proc, "feet are out of frame")
+    assert not out.exists()

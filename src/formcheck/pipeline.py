@@ -19,10 +19,13 @@ from typing import Any
 from formcheck.analysis import analyze
 from formcheck.exercises import Targets, get_exercise
 from formcheck.pose import ProgressFn, estimate_video
-from formcheck.report import build_report, write_json
+from formcheck.report import build_report, feet_in_frame_fraction, write_json
 from formcheck.types import FormcheckError, Landmarks, publish
 
 log = logging.getLogger(__name__)
+
+MIN_FEET_IN_FRAME = 0.2
+"""Ground-contact analysis refuses a clip whose feet are seen in fewer of its frames than this."""
 
 REPORT_JSON = "report.json"
 LANDMARKS_NPZ = "landmarks.npz"
@@ -162,6 +165,11 @@ def analyze_file(
         raise FormcheckError("give a video or --landmarks FILE.npz")
     if len(lm) == 0 or not lm.detected.any():
         raise FormcheckError(f"{src_path}: nobody detected in any of its {len(lm)} frames")
+    if get_exercise(exercise).kind == "contacts":
+        feet = feet_in_frame_fraction(lm)
+        if feet < MIN_FEET_IN_FRAME:
+            raise FormcheckError(f"{src_path}: the feet are out of frame or hidden in {1 - feet:.0%} of the frames "
+                                 "with a person; ground contacts need the whole body, feet included, in view")
     if landmarks is not None:
         params: dict[str, Any] = {"pose": {"model": lm.model, "landmarks_file": str(landmarks)}}
     else:

@@ -22,6 +22,22 @@ from formcheck.types import Analysis, Landmarks, jsonable, publish
 FOOT_LANDMARKS = (sk.LEFT_ANKLE, sk.RIGHT_ANKLE, sk.LEFT_HEEL, sk.RIGHT_HEEL, sk.LEFT_FOOT_INDEX, sk.RIGHT_FOOT_INDEX)
 
 
+def feet_in_frame_fraction(lm: Landmarks, min_visibility: float = 0.5) -> float:
+    """Fraction of the frames with a person in which a foot is seen: all of one foot's ankle, heel and toe
+    inside the image with visibility >= ``min_visibility`` (0.0 when nobody was detected)."""
+    det = lm.detected
+    if not det.any():
+        return 0.0
+    seen = []
+    feet = ((sk.LEFT_ANKLE, sk.LEFT_HEEL, sk.LEFT_FOOT_INDEX), (sk.RIGHT_ANKLE, sk.RIGHT_HEEL, sk.RIGHT_FOOT_INDEX))
+    for side in feet:
+        xy = lm.xyz[det][:, side, :2]
+        vis = lm.visibility[det][:, side]
+        inside = np.all((xy >= 0.0) & (xy <= 1.0), axis=2) & (vis >= min_visibility)
+        seen.append(inside.all(axis=1))
+    return float(np.mean(seen[0] | seen[1]))
+
+
 def pose_quality(lm: Landmarks) -> dict[str, Any]:
     """The report's ``quality`` section: how well the pose model saw the person.
 
@@ -57,6 +73,7 @@ def pose_quality(lm: Landmarks) -> dict[str, Any]:
             "frame_period_s": 1.0 / fps,
             "duration_s": float(lm.meta.duration_s),
             "longest_gap_s": longest_gap,
+            "feet_in_frame_fraction": feet_in_frame_fraction(lm),
         }
     )
 
