@@ -1315,33 +1315,81 @@ def analyze_contacts(lm: Landmarks, exercise: Exercise, params: ContactParams | 
                     feedback=_feedback(contacts, det, dt, exercise), params=out_params, events=events)
 
 
-def _foot_runs(t: NDArray[np.float64], h: NDArray[np.float64], seg: NDArray[np.int64], low: float,
-               high: float) -> list[tuple[int, int]]:
-    """Ground runs of one foot's sole height with the detector's two thresholds (leg lengths).
+def _foot_valleys(t: NDArray[np.float64], x: NDArray[np.float64], seg: NDArray[np.int64], low: float,
+                  high: float) -> list[tuple[int, int, int]]:
+    """Ground phases of one foot from a trough-relative two-threshold switch (leg lengths).
 
-    Returns (first ground frame, first airborne frame after it); runs cut by a detector restart or by the
-    ends of the series (touchdown or takeoff unseen) are left out.
+    The foot's height must fall by ``high`` from its last peak (it was off the ground) and rise by ``high`` from
+    the lowest point after it (it left again); the ground phase is the run of frames around that lowest point
+    within ``low`` of it. The thresholds move with the foot's own troughs, not a floor: a foot resting higher in
+    the image (depth, travel) or a floor estimate that lags is no obstacle. Returns (first ground frame, first
+    frame after the run, lowest frame); phases cut by a restart or an end of the series are left out.
     """
-    out: list[tuple[int, int]] = []
+    out: list[tuple[int, int, int]] = []
     state: str | None = None
-    start = -1
+    ext = -1
     last_seg = -1
+    fin = np.isfinite(x)
     for k in range(t.size):
-        x = h[k]
-        if not np.isfinite(x):
+        if not fin[k]:
             continue
         if seg[k] != last_seg:
-            state, start, last_seg = None, -1, int(seg[k])
-        if state is None:
-            state = "ground" if x <= 0.5 * (low + high) else "air"
-            start = -1
-        elif state == "air" and x <= low:
-            state, start = "ground", k
-        elif state == "ground" and x >= high:
-            state = "air"
-            if start >= 0:
-                out.append((start, k))
-            start = -1
+            state, ext, last_seg = "up", k, int(seg[k])
+            continue
+        if state == "up":
+            if x[k] > x[ext]:
+                ext = k
+            elif x[k] <= x[ext] - high:
+                state, ext = "down", k
+        else:
+            if x[k] < x[ext]:
+                ext = k
+            elif x[k] >= x[ext] + high:
+                b = ext
+                a = b
+                j = b - 1
+                while j >= 0 and seg[j] == seg[b] and (not fin[j] or x[j] <= x[b] + low):
+                    if fin[j]:
+                        a = j
+                    j -= 1
+                e = b + 1
+                while e < k and (not fin[e] or x[e] <= x[b] + low):
+                    e += 1
+                if j >= 0 and seg[j] == seg[b]:
+                    out.append((a, e, b))
+                state, ext = "up", k
+    return out
+
+
+def _approached(x: NDArray[np.float64], valleys: list[tuple[int, int, int]], n: int, low: float) -> bool:
+    """Valley ``n`` (one ground frame) was approached and left through the frames around it: each neighbour lies more
+    than ``low`` below the foot's peak on its side (between the neighbouring valleys). A foot stepping down at 30 fps
+    shows on one frame, its neighbours on the way down and up; a landmark dropping for one frame from the top of a
+    flight has both neighbours at the peak."""
+    a, b, _ = valleys[n]
+    if a < 1 or b >= x.size or not (np.isfinite(x[a - 1]) and np.isfinite(x[b])):
+        return False
+    lo = valleys[n - 1][1] if n > 0 else max(0, a - 10)
+    hi = valleys[n + 1][0] if n + 1 < len(valleys) else min(x.size, b + 10)
+    return bool(x[a - 1] <= np.nanmax(x[lo:a]) - low and x[b] <= np.nanmax(x[b:max(hi, b + 1)]) - low)
+
+
+def _valley_noise(t: NDArray[np.float64], x: NDArray[np.float64], seg: NDArray[np.int64], s0: float,
+                  p: ContactParams) -> float:
+    """Resting noise of one foot's sole height (leg lengths, one sigma): robust spread of the frame-to-frame
+    changes inside its ground phases (:func:`_foot_valleys`, thresholds widened to the estimate; two passes)."""
+    s_f = s0 if np.isfinite(s0) else 0.0
+    out = float("nan")
+    for _ in range(2):
+        low = max(p.low_min_leg, p.noise_k * s_f)
+        high = max(p.high_min_leg, low + p.noise_k * s_f)
+        d: list[float] = []
+        for a0, e0, _b in _foot_valleys(t, x, seg, low, high):
+            v = x[a0:e0]
+            d.extend(np.diff(v[np.isfinite(v)]).tolist())
+        if len(d) < 8:
+            break
+        out = s_f = _robust_sigma(np.array(d)) / math.sqrt(2.0)
     return out
 
 
@@ -1364,39 +1412,65 @@ def _single_foot_contacts(det: OnlineContactDetector, t: NDArray[np.float64], pt
                           leg_t: NDArray[np.float64], leg: float, p: ContactParams) -> list[Contact]:
     """Contacts of one foot while the other is clearly off the ground (alternate-foot steps, single-leg hops).
 
-    Each foot gets its own two-threshold switch on its sole height (same floor and thresholds as the detector).
-    A foot's ground phase is a single-foot contact only when the other foot is clearly airborne through it
-    (:func:`_other_foot_airborne`: seen reliably, above the airborne threshold plus ``noise_k`` times its own
-    measured noise on ``air_frac`` of the frames) and did not land within ``same_landing_frames`` frames of it;
-    two-foot contacts stay with the combined detector. Times are the straight-line crossings of the foot's
+    Each foot gets its own trough-relative two-threshold switch (:func:`_foot_valleys`) with thresholds from its
+    own resting noise (:func:`_valley_noise`): ``low = max(low_min_leg, noise_k σ)``, ``high = max(high_min_leg,
+    low + noise_k σ)``, the same rule as the detector's but measured per foot on the whole series and relative to
+    each trough, not to the lowest-foot floor. A foot's ground phase is a single-foot contact only when
+
+    - the foot is seen reliably on half of it, and it can have lasted ``min_contact_s`` (the interval between the
+      frames around it; at 30 fps a speed step's contact often shows on one frame only);
+    - the other foot is clearly airborne through it (:func:`_other_foot_airborne`), its height taken above its
+      own contact level (interpolated between its ground phases: travel, depth and a lagging floor move it);
+    - the other foot, seen, did not land within ``same_landing_frames`` frames of it (a two-foot landing);
+    - another single-foot contact lies within ``max_gct_s`` of it: steps come in sequences; a lone dip of one
+      foot amid two-foot hops or a stand is a landmark glitch (doubleunder_front_hooneybadger_2 frames 945, 995).
+
+    Two-foot contacts stay with the combined detector. Times are the straight-line crossings of the foot's
     contact level (frame-level precision, ``dt / sqrt(12)``).
     """
     h = np.array(det.h)[:, :2]  # (T, 2) left, right sole heights above the (lowest-foot) online floor
     seg = np.asarray(det.seg_at)
-    # each foot's own contact level: in a front view the feet rest at different image heights (one nearer the
-    # camera); a low percentile of the foot's height over a window holding several of its contacts, capped
-    h = h - _foot_level(t, h, seg, p.foot_level_window_s, p.foot_level_max_leg)
     fvis = np.min(vis[:, :, (_HEEL, _TOE)], axis=2)  # (T, 2)
+    fallback = det.sigma if np.isfinite(det.sigma) else 0.0
+    sf = np.array([_valley_noise(t, h[:, f], seg, float("nan"), p) for f in range(2)])
+    sf = np.where(np.isfinite(sf), sf, fallback)
+    low_f = np.maximum(p.low_min_leg, p.noise_k * sf)
+    high_f = np.maximum(p.high_min_leg, low_f + p.noise_k * sf)
+    valleys = [_foot_valleys(t, h[:, f], seg, float(low_f[f]), float(high_f[f])) for f in range(2)]
+    # each foot's own contact level: in a front view the feet rest at different image heights (one nearer the
+    # camera) and move with travel; interpolated between the foot's ground phases (a low percentile where none)
+    level = _foot_level(t, h, seg, p.foot_level_window_s, p.foot_level_max_leg)
+    for f in range(2):
+        for sid in np.unique(seg):
+            knots = [(t[b0], float(np.nanmedian(h[a0:e0, f]))) for a0, e0, b0 in valleys[f] if seg[b0] == sid]
+            fr = seg == sid
+            if knots:
+                level[fr, f] = np.interp(t[fr], [x for x, _ in knots], [y for _, y in knots])
+    hrel = h - level
+    bars = high_f  # clearly airborne: above its own airborne threshold (noise-widened) over its contact level
+    seen_ok = [[np.mean(fvis[a0:e0, f] >= p.vis_min) >= 0.5 for a0, e0, _ in valleys[f]] for f in range(2)]
     out: list[Contact] = []
-    runs = [_foot_runs(t, h[:, f], seg, det.low, det.high) for f in range(2)]
     for f in range(2):
         o = 1 - f
-        for a, b in runs[f]:
-            dur = t[b - 1] - t[a]
-            if dur < p.min_contact_s or t[b] - t[a] > p.max_gct_s:
+        for n_v, ((a, b, _bot), seen_f) in enumerate(zip(valleys[f], seen_ok[f], strict=True)):
+            if t[b] - t[max(a - 1, 0)] < p.min_contact_s or t[b] - t[a] > p.max_gct_s:
                 continue
-            if np.mean(fvis[a:b, f] >= p.vis_min) < 0.5:
+            if not seen_f:
                 continue  # an occluded foot's dips are landmark noise, not steps
-            other = h[a:b, o]
+            if b - a == 1 and not _approached(h[:, f], valleys[f], n_v, float(low_f[f])):
+                continue  # one frame down from the top of a flight and back: a landmark glitch
+            other = hrel[a:b, o]
             seen = np.isfinite(other) & (fvis[a:b, o] >= p.vis_min)
-            if not _other_foot_airborne(other, seen, det.foot_bar(o), p.air_frac):
+            if not _other_foot_airborne(other, seen, float(bars[o]), p.air_frac):
                 continue
-            if any(abs(t[a2] - t[a]) <= p.same_landing_frames * dt for a2, _ in runs[o]):
+            if any(abs(t[a2] - t[a]) <= p.same_landing_frames * dt
+                   for (a2, _, _), ok2 in zip(valleys[o], seen_ok[o], strict=True) if ok2):
                 continue  # both feet landed together
-            inner = h[a:b, f][np.isfinite(h[a:b, f]) & (h[a:b, f] <= det.low)]
-            lev = (float(np.median(inner)) if inner.size else 0.0) + 0.5 * margin
-            lo = a - 1  # back to the last airborne frame (above the high threshold) before the contact
-            while lo > 0 and not h[lo, f] >= det.high:
+            run = h[a:b, f][np.isfinite(h[a:b, f])]
+            base = float(np.min(run)) if run.size else 0.0
+            lev = float(np.median(run[run <= base + low_f[f]])) + 0.5 * margin if run.size else 0.5 * margin
+            lo = a - 1  # back to the last airborne frame (the airborne threshold above the trough) before it
+            while lo > 0 and not h[lo, f] >= base + high_f[f]:
                 lo -= 1
             td = _linear_event(t[max(lo, 0):a + 1], h[max(lo, 0):a + 1, f], lev, True, dt)
             to = _linear_event(t[a:b + 1], h[a:b + 1, f], lev, False, dt)
@@ -1421,7 +1495,8 @@ def _single_foot_contacts(det: OnlineContactDetector, t: NDArray[np.float64], pt
                        "heel_judged": heel["heel_judged"], "heel_t_s": heel["heel_t_s"], "jump_height_m": None,
                        "rsi": None, "rsi_ft": None},
             ))
-    return out
+    td_all = np.array([c.touchdown_s for c in out])
+    return [c for c in out if np.sum(np.abs(td_all - c.touchdown_s) <= p.max_gct_s) >= 2]
 
 
 def _merge_single_foot(both: list[Contact], singles: list[Contact], breaks: list[float] | None = None) -> list[Contact]:
