@@ -11,7 +11,7 @@ from fixtures.reps import Plan, make_clip
 from formcheck import features as ft
 from formcheck.analysis import analyze, make_online
 from formcheck.exercises import get_exercise
-from formcheck.reps import ease, fit_phase
+from formcheck.reps import RawRep, _rep_record, ease, fit_phase
 from formcheck.types import Landmarks, Rep
 
 
@@ -295,3 +295,44 @@ def test_fast_cycles_after_one_deep_dip_are_all_counted() -> None:
     x[t > 2.8] += 0.1  # the troughs of the cycles never get back within the absolute exit of that rest
     eng = _drive(spec, t, x)
     assert len(eng.reps) == 10
+
+
+def _step_up_raw(fps: float, lead: str, swap_frames: int) -> tuple[RawRep, float]:
+    """A step-up rep as the engine hands it over: hip up 1.0-2.0 s, top to 2.6 s, hip down at 3.8 s; the lead
+    foot stays on the box (0.35 L) until the hip is down, then steps off over 0.6 s (landing at 4.4 s). The far
+    (right) ankle sits 0.06 L higher in the image; the two ankle labels swap for ``swap_frames`` frames."""
+    t = np.arange(0.0, 5.5, 1.0 / fps)
+    feat = np.full((t.size, len(ft.FEATURES)), np.nan)
+    cos = lambda u: 0.5 - 0.5 * np.cos(np.pi * np.clip(u, 0.0, 1.0))  # noqa: E731
+    down = 0.35 * (1.0 - cos((t - 3.8) / 0.6))
+    lead_h = np.where(t < 0.6, 0.0, np.where(t < 1.0, 0.35 * cos((t - 0.6) / 0.4), down))
+    trail_h = 0.35 * cos((t - 1.2) / 0.6) * (t < 2.6) + 0.35 * (1.0 - cos((t - 2.6) / 1.1)) * (t >= 2.6)
+    off = {"left": 0.0, "right": 0.06}
+    h = {lead: lead_h + off[lead], ("right" if lead == "left" else "left"): trail_h}
+    other = "right" if lead == "left" else "left"
+    h[other] = h[other] + off[other]
+    k = int(np.searchsorted(t, 3.9))
+    hl, hr = h["left"].copy(), h["right"].copy()
+    hl[k:k + swap_frames], hr[k:k + swap_frames] = h["right"][k:k + swap_frames], h["left"][k:k + swap_frames]
+    feat[:, ft.FEATURES.index("ankle_h_left_L")] = hl
+    feat[:, ft.FEATURES.index("ankle_h_right_L")] = hr
+    hip = 0.4 * (cos(t - 1.0) * (t < 2.6) + (1.0 - cos((t - 2.6) / 1.2)) * (t >= 2.6))
+    pitch = np.where((t > 1.0) & (t < 2.0), 17.0, 3.0)  # heel up while driving up, read flat at the top
+    feat[:, ft.FEATURES.index(f"heel_up_{lead}_deg")] = pitch
+    feat[:, ft.FEATURES.index(f"heel_up_{other}_deg")] = 0.0
+    rr = RawRep(t, hip, np.ones_like(t), feat, 0.0, 0.4, 1.0, 2.0, 2.6, 3.8)
+    return rr, 4.4
+
+
+@pytest.mark.parametrize(("fps", "lead", "swap"), [(30.0, "left", 0), (30.0, "right", 4), (60.0, "right", 8)])
+def test_step_up_ends_when_the_lead_foot_is_back_on_the_floor(fps: float, lead: str, swap: int) -> None:
+    rr, landed = _step_up_raw(fps, lead, swap)
+    ex = get_exercise("stomping_lunge_step_up")
+    r = _rep_record(rr, ex, replace(ex.targets, side=lead), {})  # type: ignore[arg-type]
+    # measured: within 0.001 s clean, 0.05 s with 4 frames of swapped labels at 30 fps (the far ankle's floor offset
+    # moves with the label; the 0.2 s running median removes up to 3): two frames at 30 fps asserted
+    assert abs(r.end_s - landed) < 0.066, r.end_s  # the hip was down at 3.8 s
+    assert r.extra["hip_down_s"] == pytest.approx(3.8) and r.extra["end_timing"] == "lead_foot_down"
+    assert abs(r.eccentric_s - (landed - 2.6)) < 0.066
+    # the heel is up while the lead foot drives the body up; the model reads it flat in the pause at the top
+    assert "heel_off_box" in r.flags and r.extra["foot_pitch_on_box_deg"] > 12.0

@@ -51,6 +51,10 @@ class RepSpec:
         Camera view the driving signal and the checks need.
     hold : bool
         The exercise is an isometric hold (times the hold instead of counting reps).
+    settle_s : float
+        Shortest wait (s) after the driving signal is back at rest before a rep is finalised: the data the
+        end of the rep is timed from must be in. A step-up's rep ends when the lead foot is back on the floor,
+        0.3-0.7 s after the hip is down.
     """
 
     signal: str
@@ -64,6 +68,7 @@ class RepSpec:
     side_mode: SideMode = "none"
     view: Literal["side", "front", "any"] = "any"
     hold: bool = False
+    settle_s: float = 0.8
 
     def __post_init__(self) -> None:
         if self.sign not in (1, -1):
@@ -165,7 +170,7 @@ EXERCISES: dict[str, Exercise] = {
         Exercise("stomping_lunge_step_up", "reps", "Stomping lunge step-up", "side",
                  Targets(reps=8), single_leg=True, prescription="8 per leg, whole foot lands on the box",
                  spec=RepSpec("hip_floor_L", sign=1, order="con_first", min_amp=0.12, min_dur_s=0.4,
-                              max_dur_s=10.0, side_mode="box_leg", view="side")),
+                              max_dur_s=10.0, side_mode="box_leg", view="side", settle_s=1.5)),
         Exercise("lunge_heel_raise_hold", "reps", "Lunge hold with heel raise", "side",
                  Targets(hold_s=30.0), single_leg=True,
                  prescription="30 s per side, front heel up, back leg straight",

@@ -201,6 +201,8 @@ class RawRep:
     timing: str = "crossings"
     alpha: tuple[float, float] = (float("nan"), float("nan"))
     coarse: tuple[float, float, float, float] | None = None
+    fit_end_s: float = math.inf
+    """The phase fit uses samples up to here (the valley before the next movement, :func:`_valley_bounds`)."""
 
     @property
     def amplitude(self) -> float:
@@ -413,7 +415,7 @@ class RepEngine:
                                   "amplitude": round(amp, 4)})
             return []
         # wait for the body to settle so that the rising phase can be fitted with rest after it
-        settle = max(0.8, 0.8 * (t - self.peak_t))
+        settle = max(self.spec.settle_s, 0.8 * (t - self.peak_t))
         self.pending = {"t_exit": t, "finalize_at": t + settle, "post": t + settle, "rest": self.cand_rest,
                         "peak": self.peak, "peak_t": self.peak_t, "t_enter": self.cand_t0}
         return []
@@ -453,7 +455,8 @@ class RepEngine:
         if not okf.all():  # dropped frames: bridge for the crossing search (the fit ignores them)
             xf = np.interp(t, t[okf], xf[okf])
         i0, i1 = _valley_bounds(t, xf, float(p["t_enter"]), float(p["t_exit"]), float(p["peak"]) - float(p["rest"]))
-        t, x, xf, conf, feat = t[i0:i1], x[i0:i1], xf[i0:i1], conf[i0:i1], feat[i0:i1]
+        fit_end_s = float(t[i1 - 1])
+        t, x, xf, conf, feat = t[i0:], x[i0:], xf[i0:], conf[i0:], feat[i0:]
         if t.size < 4:
             return []
         # rest level before the rep: the low quantile of the samples before the entry
@@ -463,7 +466,7 @@ class RepEngine:
         ip = int(np.argmin(np.abs(t - p["peak_t"])))
         peak = float(p["peak"])
         start, turn0, turn1, end = _crossings(t, xf, rest, peak, ip)
-        rr = RawRep(t, x, conf, feat, rest, peak, start, turn0, turn1, end)
+        rr = RawRep(t, x, conf, feat, rest, peak, start, turn0, turn1, end, fit_end_s=fit_end_s)
         if self.refine:
             _refine(rr, self.shape)
         dur = rr.end_s - rr.start_s
@@ -518,7 +521,7 @@ def _refine(rr: RawRep, alpha: tuple[float, float] | None = None) -> None:
     t, x = rr.t, rr.x
     bmid = rr.bottom_s
     m1 = t <= bmid + 1e-9
-    m2 = t >= bmid - 1e-9
+    m2 = (t >= bmid - 1e-9) & (t <= rr.fit_end_s)
     d1 = max(rr.turn_start_s - rr.start_s, 0.05)
     d2 = max(rr.end_s - rr.turn_end_s, 0.05)
     a1, a2 = (None, None) if alpha is None else alpha
@@ -598,10 +601,16 @@ def _rep_record(rr: RawRep, ex: Exercise, targets: Targets, baseline: dict[str, 
     spec = ex.spec
     assert spec is not None
     side = _decide_side(rr, ex, targets)
+    end_s = rr.end_s
+    hip_end_s = None
+    if spec.side_mode == "box_leg":
+        foot_down = _lead_foot_down_s(rr)
+        if foot_down is not None and foot_down > rr.end_s:
+            hip_end_s, end_s = rr.end_s, foot_down
     p1 = rr.turn_start_s - rr.start_s
-    p2 = rr.end_s - rr.turn_end_s
+    p2 = end_s - rr.turn_end_s
     ecc, con = (p1, p2) if spec.order == "ecc_first" else (p2, p1)
-    m = (rr.t >= rr.start_s) & (rr.t <= rr.end_s)
+    m = (rr.t >= rr.start_s) & (rr.t <= end_s)
     conf = float(np.mean(rr.conf[m])) if m.any() else 0.0
     flags: list[str] = []
     extra: dict[str, Any] = {
@@ -646,7 +655,12 @@ def _rep_record(rr: RawRep, ex: Exercise, targets: Targets, baseline: dict[str, 
                 flags.append("bar_tilt")
     if ex.id == "stomping_lunge_step_up":
         extra["step_up_s"] = round(p1, 4)
-        foot = _fseg(rr, f"heel_up_{ws}_deg", rr.turn_start_s, rr.turn_end_s) - baseline.get(
+        extra["hip_down_s"] = None if hip_end_s is None else round(hip_end_s, 4)
+        extra["end_timing"] = "lead_foot_down" if hip_end_s is not None else "hip"
+        # the lead foot's pitch while it drives the body up from the stomp to the top: that is when "the whole
+        # foot lands on the box" matters, and when the model sees it (rendered heel-off rep, 17° true: 14-17°
+        # read over the drive, 1-9° in the pause at the top, where the model's foot regresses to flat)
+        foot = _fseg(rr, f"heel_up_{ws}_deg", rr.start_s, rr.turn_start_s) - baseline.get(
             f"heel_up_{ws}_deg", 0.0)
         if foot.size:
             dev = float(np.median(foot))
@@ -665,8 +679,48 @@ def _rep_record(rr: RawRep, ex: Exercise, targets: Targets, baseline: dict[str, 
             extra["body_line_deg"] = round(dev, 2)
             if dev > BODY_LINE_FLAG_DEG:
                 flags.append("body_line")
-    return Rep(side, float(rr.start_s), float(rr.bottom_s), float(rr.end_s), float(ecc), float(con),
+    return Rep(side, float(rr.start_s), float(rr.bottom_s), float(end_s), float(ecc), float(con),
                round(conf, 3), tuple(flags), extra)
+
+
+LEAD_FOOT_MIN_DROP_L = 0.1
+"""Smallest fall of the lead ankle (leg lengths; a 10 cm step for a 0.9 m leg) that is a step back off the box."""
+
+
+def _lead_foot_down_s(rr: RawRep) -> float | None:
+    """When the step-up's lead foot is back on the floor (s), or None.
+
+    The hip (the driving signal) is back down when the trailing foot lands; the rep is over once the lead
+    foot has stepped off the box too, 0.3-0.7 s later. From shortly before the hip is down the trailing foot
+    is on the floor, so the higher of the two ankles is the lead foot whichever label the model gives it
+    (the ankles swap labels for a few frames as the feet pass each other). Its height above its floor
+    level is fitted with one smooth step (:func:`fit_phase`); the end of the step is the landing.
+    """
+    # each ankle against its own floor level (10th percentile over the window, which holds standing on both
+    # feet): seen from the side the far ankle sits higher in the image than the near one (0.06 L rendered)
+    hs = [rr.feat[:, _FIDX[f"ankle_h_{s}_L"]] for s in ("left", "right")]
+    if not all(np.isfinite(h).sum() >= 8 for h in hs):
+        return None
+    col = np.fmax(*[h - np.nanpercentile(h, 10) for h in hs])
+    m = (rr.t >= max(rr.turn_end_s, rr.end_s - 0.1)) & np.isfinite(col)
+    if m.sum() < 8:
+        return None
+    t, h = rr.t[m], col[m]
+    # a few frames of left/right ankle swap as the trailing foot passes the lead foot: a running median over
+    # ~0.2 s removes them (a step down takes 0.3 s or more)
+    k = max(3, int(round(0.2 * sg.sample_rate_hz(t))) | 1)
+    if h.size > k:
+        h = np.asarray(sps.medfilt(h, k), np.float64)
+    i_lo = int(np.argmin(h))
+    up = np.flatnonzero(h[i_lo:] > h[i_lo] + 0.5 * LEAD_FOOT_MIN_DROP_L)
+    if up.size:  # the next rep's step onto the box: stop before it
+        t, h = t[: i_lo + int(up[0])], h[: i_lo + int(up[0])]
+    i_hi = int(np.argmax(h[: max(1, h.size // 3)]))
+    t_low = float(t[i_lo])
+    f = fit_phase(t[i_hi:], -h[i_hi:], 0.5 * (float(t[i_hi]) + t_low), max(0.2, t_low - float(t[i_hi])))
+    if f is None or (f.b - f.a) < LEAD_FOOT_MIN_DROP_L or f.t1_s > float(t[-1]) or f.rms > 0.25 * (f.b - f.a):
+        return None
+    return f.t1_s
 
 
 HOLD_STILL_SPEED = 0.02
@@ -914,7 +968,7 @@ def _params(spec: RepSpec, extra: dict[str, Any]) -> dict[str, Any]:
 def _phase_windows(rr: RawRep) -> tuple[tuple[FloatArray, FloatArray, float, float], ...]:
     bmid = rr.bottom_s
     m1 = rr.t <= bmid + 1e-9
-    m2 = rr.t >= bmid - 1e-9
+    m2 = (rr.t >= bmid - 1e-9) & (rr.t <= rr.fit_end_s)
     d1 = max(rr.turn_start_s - rr.start_s, 0.05)
     d2 = max(rr.end_s - rr.turn_end_s, 0.05)
     return ((rr.t[m1], rr.x[m1], rr.start_s, d1), (rr.t[m2], -rr.x[m2], rr.turn_end_s, d2))
