@@ -149,3 +149,56 @@ def test_smoothing_choice_is_recorded() -> None:
     with pose.PoseEstimator("lite") as raw, pose.PoseEstimator("lite", smooth=True) as smooth:
         assert raw.params["mediapipe_smoothing"] is False
         assert smooth.params["mediapipe_smoothing"] is True
+
+
+def test_crop_box_is_square_around_the_person_and_uncrop_inverts_it() -> None:
+    row = np.zeros((33, 9), np.float32)
+    row[:, 3] = 1.0
+    row[:, 0] = np.linspace(0.40, 0.45, 33)  # a person 0.05 wide, 0.2 high, in a 1000 x 500 frame
+    row[:, 1] = np.linspace(0.50, 0.70, 33)
+    box = pose.crop_box(row, 1000, 500, margin=0.5)
+    assert box is not None
+    x0, y0, x1, y1 = box
+    assert x1 - x0 == y1 - y0 == 200  # extent 100 px high, grown by half of it on each side
+    assert x0 <= 400 and x1 >= 450 and y0 <= 250 and y1 >= 350
+    # a pose found in the crop maps back to the frame
+    inside = row.copy()
+    inside[:, 0] = (row[:, 0] * 1000 - x0) / (x1 - x0)
+    inside[:, 1] = (row[:, 1] * 500 - y0) / (y1 - y0)
+    back = pose.uncrop(inside, box, 1000, 500)
+    np.testing.assert_allclose(back[:, :2], row[:, :2], atol=1e-5)
+    # a person filling most of the frame: a crop would not magnify them 2x, no crop
+    big = row.copy()
+    big[:, 1] = np.linspace(0.05, 0.95, 33)
+    big[:, 0] = np.linspace(0.3, 0.7, 33)
+    assert pose.crop_box(big, 1000, 500) is None
+
+
+def test_small_athlete_is_tracked_on_a_crop_with_correct_coordinates() -> None:
+    """A rendered athlete pasted small into a large frame: found on crops, landmarks where the truth is."""
+    from formcheck.synth.body import build
+    from formcheck.synth.command import motion_for
+    from formcheck.synth.render import MP_POINTS, RenderOptions, make_scene
+
+    m, _ = motion_for("pogo_hops", hops=2, seed=3)
+    cam, scene = make_scene(RenderOptions(fps=30, view="side", width=320, height=240, seed=3))
+    # The athlete about 0.4 of a 16:9 frame high, so a crop magnifies them over 2x. Much smaller (a fifth of
+    # the frame) and MediaPipe's whole-frame detector never finds them: tracking needs one whole-frame detection.
+    big_w, big_h, ox, oy = 800, 450, 400, 150
+    tracked, plain = pose.PoseEstimator("full"), pose.PoseEstimator("full", track_s=0.0)
+    errs, found_plain = [], 0
+    with tracked, plain:
+        for i in range(24):
+            t = 0.3 + i / 30
+            sk = build(m.pose(t))
+            kp = cam.project(np.array([sk[name] for name in MP_POINTS.values()]))[0]
+            canvas = np.full((big_h, big_w, 3), 120, np.uint8)
+            canvas[oy:oy + 240, ox:ox + 320] = scene.render([sk])[:, :, ::-1]  # BGR -> RGB
+            row = tracked.process(canvas, t)
+            found_plain += plain.process(canvas, t) is not None
+            if row is not None:
+                xy = row[23:33, :2] * (big_w, big_h) - (ox, oy)
+                errs.append(float(np.median(np.linalg.norm(xy - kp[23:33], axis=1))))
+    assert tracked.crop_found >= 20
+    assert len(errs) >= found_plain
+    assert np.median(errs) < 0.04 * 240  # legs within 4 % of the athlete's original frame height
