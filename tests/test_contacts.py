@@ -432,3 +432,36 @@ def test_short_dips_of_one_foot_during_two_foot_hops_are_no_steps(flights: tuple
     a = analyze_contacts(glitch, POGO)
     assert len(a.contacts) == len(truth.touchdown_s)
     assert all(c.side == "both" for c in a.contacts)
+
+
+def test_first_landings_resting_above_the_airborne_threshold_after_the_stand() -> None:
+    # after the opening stand the athlete hops a little further from the camera: every hop contact rests 0.09 leg
+    # above the stand's sole level in the image, above the airborne threshold (0.04) of the online floor, which
+    # holds the stand for another second (doubleunder_front_hooneybadger_2: the first two landings missed)
+    lm, truth = make_hops(fps=30, n_hops=6, jitter_px=0.3, vary=0.0, seed=37)
+    lift = np.where(lm.t > truth.takeoff_s[0] - 0.25, 0.09, 0.0)  # a step back during the dip before the first hop
+    raised = raise_feet(lm, np.arange(len(lm)), lift, truth.leg_px)
+    a = analyze_contacts(raised, POGO)
+    td = np.array([c.touchdown_s for c in a.contacts])
+    assert td.size == truth.touchdown_s.size, np.round(td, 3)
+    assert np.all(np.abs(td - truth.touchdown_s) <= 1 / 30)
+    assert len(_online_contacts(raised)) == truth.touchdown_s.size
+
+
+def test_feet_pausing_in_the_air_on_the_way_down_are_no_landing() -> None:
+    # double-under feet are not ballistic: tucked, then extended, they can pause for two frames on the way down
+    # (doubleunder_front_hooneybadger_1 frames 164-165 at 0.145 leg, then the floor): no contact starts there
+    lm, truth = make_hops(fps=30, n_hops=6, jitter_px=0.3, vary=0.0, seed=41)
+    xyz = lm.xyz.copy()
+    for k in range(1, 6):
+        late = np.flatnonzero(lm.t < truth.touchdown_s[k])[-3:-1]  # two frames before the last airborne one
+        down = np.flatnonzero(lm.t >= truth.touchdown_s[k] + 0.04)[0]  # a frame on the floor
+        hold = xyz[down].copy()
+        for j in (27, 28, 29, 30, 31, 32):
+            hold[j, 1] -= 0.12 * truth.leg_px / lm.meta.height
+        xyz[late] = hold  # the feet 0.12 leg above the floor, twice, then down
+    paused = Landmarks(lm.t, xyz, lm.visibility, lm.presence, lm.world, lm.meta, "synthetic")
+    a = analyze_contacts(paused, POGO)
+    td = np.array([c.touchdown_s for c in a.contacts])
+    assert td.size == truth.touchdown_s.size, np.round(td, 3)
+    assert np.all(np.abs(td - truth.touchdown_s) <= 1 / 30)

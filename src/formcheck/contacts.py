@@ -584,6 +584,23 @@ class OnlineContactDetector:
                 if v > 0 and hp > 0:
                     td = min(td, self.t[prev] + hp / v)
             self._open = _Phase(start=i, seg=self.resets, td_s=td, truncated=no_flight)
+        elif (self._state == "air" and prev >= 0 and not self._came_to_rest(prev, i)
+              and self._stopped_by_ground(prev, i)):
+            # landed and stopped above the airborne threshold (see _stopped_by_ground): ground since its first
+            # resting frame; the touchdown is where the descent before it crosses the resting level
+            self._state = "ground"
+            no_flight = self._no_flight()
+            a = self._valid_before(prev)
+            rest = float(np.median([float(self.h[k][2]) for k in (a, prev, i)]))
+            td = self.t[a]
+            b = self._valid_before(a)
+            if b >= 0:
+                hb, ha = float(self.h[b][2]), float(self.h[a][2])
+                if hb > ha:
+                    w = (hb - rest) / (hb - ha)
+                    td = self.t[b] + float(np.clip(w, 0.0, 1.0)) * (self.t[a] - self.t[b])
+            self._open = _Phase(start=a, seg=self.resets, td_s=td, truncated=no_flight)
+            self._open.extra["rest_leg"] = rest
         elif self._state == "air" and prev >= 0 and self._came_to_rest(prev, i):
             # landed above the on-ground threshold: the floor level still comes from a flat-footed stand while the
             # hops land on the balls of the feet, whose lowest landmark rests higher (0.03 leg on a rendered
@@ -602,7 +619,7 @@ class OnlineContactDetector:
                     td = self.t[pp] + float(np.clip(w, 0.0, 1.0)) * (self.t[prev] - self.t[pp])
             self._open = _Phase(start=prev, seg=self.resets, td_s=td, truncated=no_flight)
             self._open.extra["rest_leg"] = 0.5 * (hp + h)  # the level it rests at (leg lengths above the floor)
-        elif self._state == "ground" and h >= self.high and self._open is not None:
+        elif self._state == "ground" and self._open is not None and h >= self._takeoff_level(self._open):
             self._state = "air"
             ph = self._open
             self._open = None
@@ -694,6 +711,57 @@ class OnlineContactDetector:
         s = self.sigma if np.isfinite(self.sigma) else 0.0
         tol = self.p.rest_speed_leg_s * (self.t[i] - self.t[prev]) + self.p.noise_k * math.sqrt(2.0) * s
         return abs(h - hp) <= tol
+
+    def _valid_before(self, k: int) -> int:
+        """The last valid frame before ``k`` within 10 frames and in the same detector segment, else -1."""
+        j = k - 1
+        while j >= 0 and k - j <= 10 and not np.isfinite(self.h[j][2]):
+            j -= 1
+        return j if j >= 0 and k - j <= 10 and self.seg_at[j] == self.resets else -1
+
+    def _stopped_by_ground(self, prev: int, i: int) -> bool:
+        """The sole came down and stopped above the airborne threshold where a fall could not have stopped it.
+
+        The online floor is the lowest soles of the last ``floor_window_s``; after a stand it still holds the
+        stand, and the first landings can rest higher in the image (doubleunder_front_hooneybadger_2: 0.08-0.09
+        leg, the athlete a step further from the camera). Three consecutive valid frames ending at ``i`` are
+        such a landing when all are at most ``foot_level_max_leg`` above the floor and at or above ``high``
+        (below it :meth:`_came_to_rest` decides), each step moved less than ``rest_speed_leg_s`` plus the
+        frame-difference noise, and a free fall from the flight's highest sole would pass their level faster
+        than that by ``noise_k`` noise sigmas: only the ground stops a falling foot below its apex. Three frames,
+        not two: a foot's path in the air is not ballistic (tucked and extended legs), and a double-under's feet
+        pause for one frame-pair on the way down (doubleunder_front_hooneybadger_1 frames 164-165, 0.145 leg,
+        then the floor); a contact lasts longer.
+        """
+        a = self._valid_before(prev)
+        if a < 0 or not np.isfinite(self._air_peak):
+            return False
+        ks = (a, prev, i)
+        hs = [float(self.h[k][2]) for k in ks]
+        if not (self.high <= min(hs) and max(hs) <= self.p.foot_level_max_leg):
+            return False
+        s = self.sigma if np.isfinite(self.sigma) else 0.0
+        v_max = 0.0
+        for k0, k1, h0, h1 in zip(ks[:-1], ks[1:], hs[:-1], hs[1:], strict=True):
+            dt = self.t[k1] - self.t[k0]
+            if not dt > 0:
+                return False
+            noise = self.p.noise_k * math.sqrt(2.0) * s / dt  # speed noise of a frame difference (leg / s)
+            if abs(h1 - h0) / dt > self.p.rest_speed_leg_s + noise:
+                return False
+            v_max = max(v_max, self.p.rest_speed_leg_s + 2.0 * noise)
+        g_leg = G_M_S2 / self.p.leg_m  # gravity in leg lengths / s^2
+        v_fall = math.sqrt(2.0 * g_leg * max(self._air_peak - max(hs), 0.0))
+        return v_fall > v_max
+
+    def _takeoff_level(self, ph: _Phase) -> float:
+        """Sole height at which an open ground phase has taken off (leg lengths above the floor): the airborne
+        threshold, or for a landing that came to rest above it (:meth:`_stopped_by_ground`) its resting level
+        plus the hysteresis band."""
+        rest = float(ph.extra.get("rest_leg", np.nan))
+        if np.isfinite(rest) and rest >= self.high:
+            return rest + (self.high - self.low)
+        return self.high
 
     def _close(self, ph: _Phase) -> list[Event]:
         gct = ph.to_s - ph.td_s
