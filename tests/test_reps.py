@@ -55,6 +55,24 @@ def test_minimum_jerk_profile_timed_within_an_eighth() -> None:
     assert np.median(np.abs(ecc)) < 0.15 and np.median(np.abs(con)) < 0.1
 
 
+@pytest.mark.parametrize("fps", [30.0, 60.0])
+def test_two_stage_lowering_timed_from_its_first_sub_movement(fps: float) -> None:
+    # every phase: a fifth of the range, a stop, then the rest (like the renderer's lunge). One smooth step fits
+    # none of it: the fits were rejected and the crossing times 0.6 s (eccentric) / 0.36 s (concentric) short on
+    # every rep; as sequential sub-movements pooled over the set: median |error| 0.02-0.07 s, worst rep 0.2 s
+    clip = make_clip("squat", [Plan(2.0, 0.3, 1.2) for _ in range(4)], fps=fps, seed=22, profile="two_stage")
+    a = analyze(clip.lm, "squat")
+    ecc, con = _match(a.reps, clip.truth["reps"])
+    assert np.median(np.abs(ecc)) < 0.1 and np.median(np.abs(con)) < 0.1, (ecc, con)
+    assert a.params["submovements_per_phase"] == [2, 2]
+
+
+def test_single_movement_phases_stay_one_step() -> None:
+    plans = [Plan(ecc_s=3.0, pause_s=0.3, con_s=1.2) for _ in range(4)]
+    clip = make_clip("squat", plans, fps=30.0, seed=5, profile="minjerk")
+    assert analyze(clip.lm, "squat").params["submovements_per_phase"] == [1, 1]
+
+
 def test_weight_shifts_and_half_rep_are_not_counted() -> None:
     plans = [Plan(ecc_s=2.0, con_s=1.0) for _ in range(5)]
     plans[3] = Plan(ecc_s=1.0, con_s=0.6, depth=0.35, counted=False)

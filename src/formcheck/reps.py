@@ -23,6 +23,9 @@ sample by sample:
    the clip). ``t0`` is the start of the phase and ``T`` its duration, both continuous in time, so
    they resolve below the frame period; a pause at the turning point falls in neither phase and
    the turning time (``bottom_s``) is the centre of the pause.
+5. Offline, a phase made of several movements with a stop between them (a lunge: step back, sink a little,
+   then through the depth) is refitted as two or three sequential smooth steps when that cuts the residual
+   summed over the clip's reps to a quarter (:func:`_submovements`); its start is the first one's start.
 
 The online driver (:class:`OnlineRepDetector`) filters causally and emits phase events as they
 happen and each rep once the body has settled after it; the offline driver
@@ -961,7 +964,8 @@ def _params(spec: RepSpec, extra: dict[str, Any]) -> dict[str, Any]:
     return {"signal": spec.signal, "sign": spec.sign, "order": spec.order, "min_amp": spec.min_amp,
             "enter_threshold": ENTER_FRAC * spec.min_amp, "exit_threshold": EXIT_FRAC * spec.min_amp,
             "min_dur_s": spec.min_dur_s, "max_dur_s": spec.max_dur_s, "partial_frac": spec.partial_frac,
-            "lowpass_hz": spec.cutoff_hz, "max_gap_s": MAX_GAP_S, "timing": "smooth-step fit (linear..cubic..min-jerk)",
+            "lowpass_hz": spec.cutoff_hz, "max_gap_s": MAX_GAP_S,
+            "timing": "smooth-step fit (linear..cubic..min-jerk); compound phases as sub-movements (offline)",
             "low_confidence_below": LOW_CONFIDENCE, **extra}
 
 
@@ -1009,6 +1013,131 @@ def _common_shape(reps: list[RawRep]) -> tuple[float, float] | None:
         res = optimize.minimize_scalar(total, bounds=(lo, hi), method="bounded", options={"xatol": 0.02})
         out.append(float(res.x) if res.fun <= cost[k] else SHAPE_GRID[k])
     return out[0], out[1]
+
+
+SUBMOVE_RSS_RATIO = 0.25
+"""One more sub-movement per phase is adopted for a clip when it cuts the residual summed over the reps to a
+quarter (rms halved). Measured pooled ratios: rendered lunge 0.14-0.19 (exact and model); single-movement
+phases with model landmarks (squat, deadlift, box squat) 0.4-0.6: their lag and noise also fit an extra
+step, but not this well."""
+SUBMOVE_MIN_FRAC = 0.1
+"""Every sub-movement must cover at least this fraction of the phase's range (the coarse crossing level)."""
+
+
+def fit_submovements(t: FloatArray, x: FloatArray, t0_guess: float, dur_guess: float,
+                     k: int) -> tuple[FloatArray, FloatArray, float] | None:
+    """Least-squares fit of a phase as ``k`` sequential smooth steps (sub-movements) with one shape.
+
+    ``x = a + sum_j c_j ease((t - s_j) / d_j, alpha)`` with ``s_j >= s_{j-1} + d_{j-1}``: each sub-movement
+    starts when the previous one has stopped, at once or after a still moment (the motor-control model of a
+    compound movement: a lunge's back foot steps back, the hips sink a little, then through most of the
+    depth). ``k`` = 1 is :func:`fit_phase`.
+
+    Returns
+    -------
+    (bounds (k, 2) start/end of each sub-movement in s, increments (k,) in signal units, rss), or None with
+    too few samples.
+    """
+    ok = np.isfinite(x)
+    t, x = t[ok], x[ok]
+    if t.size < 4 * k + 4 or dur_guess <= 0:
+        return None
+    span = float(t[-1] - t[0])
+
+    def design(p: FloatArray) -> tuple[FloatArray, FloatArray]:
+        # p = [s_1, d_1, (gap_2, d_2), ..., alpha]
+        b = np.zeros((k, 2))
+        s0 = float(p[0])
+        for j in range(k):
+            if j:
+                s0 = b[j - 1, 1] + float(p[2 * j])
+            d = float(p[2 * j + 1])
+            b[j] = (s0, s0 + d)
+        cols = [np.ones_like(t)] + [ease((t - b[j, 0]) / (b[j, 1] - b[j, 0]), float(p[-1])) for j in range(k)]
+        return np.stack(cols, axis=1), b
+
+    def resid(p: FloatArray) -> FloatArray:
+        a, _ = design(p)
+        c = np.linalg.lstsq(a, x, rcond=None)[0]
+        return np.asarray(a @ c - x)
+
+    lo = np.array([t[0] - span, 0.03] + [0.0, 0.03] * (k - 1) + [0.0])
+    hi = np.array([t[-1], 2.0 * span + 0.1] + [span, 2.0 * span + 0.1] * (k - 1) + [3.0])
+    scale = np.array([0.1] * (2 * k) + [0.5])
+    splits = {2: ((0.3, 0.7), (0.7, 0.3)),
+              3: ((1 / 3, 1 / 3, 1 / 3), (0.2, 0.2, 0.6), (0.6, 0.2, 0.2), (0.2, 0.6, 0.2))}.get(k, ((1.0,),))
+    best: tuple[FloatArray, FloatArray, float] | None = None
+    for sp in splits:
+        p0l = [t0_guess, dur_guess * sp[0]]
+        for f in sp[1:]:
+            p0l += [0.0, dur_guess * f]
+        p0 = np.clip(np.array([*p0l, 1.0]), lo + 1e-6, hi - 1e-6)
+        try:
+            res = optimize.least_squares(resid, p0, bounds=(lo, hi), x_scale=scale, diff_step=1e-4)
+        except ValueError:
+            continue
+        a, b = design(res.x)
+        c = np.linalg.lstsq(a, x, rcond=None)[0]
+        rss = float(np.sum(res.fun**2))
+        if best is None or rss < best[2]:
+            best = (b, np.asarray(c[1:], np.float64), rss)
+    return best
+
+
+def _coarse_windows(rr: RawRep) -> tuple[tuple[FloatArray, FloatArray, float, float], ...]:
+    """Like :func:`_phase_windows` but split at the coarse (10 % / 90 % crossing) turning point: a one-step fit
+    of a compound phase can put the turning point well off (0.5 s late on rendered lunges)."""
+    s0, c0, c1, e0 = rr.coarse if rr.coarse is not None else (rr.start_s, rr.turn_start_s, rr.turn_end_s, rr.end_s)
+    bmid = 0.5 * (c0 + c1)
+    m1 = rr.t <= bmid + 1e-9
+    m2 = (rr.t >= bmid - 1e-9) & (rr.t <= rr.fit_end_s)
+    return ((rr.t[m1], rr.x[m1], s0, max(c0 - s0, 0.05)), (rr.t[m2], -rr.x[m2], c1, max(e0 - c1, 0.05)))
+
+
+def _submovements(reps: list[RawRep]) -> tuple[int, int]:
+    """Split phases made of several sub-movements (offline, pooled over the clip like the shape).
+
+    For each phase the one-step fit of every rep is compared with two, then three sequential steps
+    (:func:`fit_submovements`); ``k`` + 1 is adopted for the clip when the residual summed over the reps falls
+    to :data:`SUBMOVE_RSS_RATIO` of the ``k`` fit's. Each rep then takes the start of its first and the end of
+    its last sub-movement if every sub-movement covers :data:`SUBMOVE_MIN_FRAC` of the range and the fit stays
+    within the samples; otherwise it keeps its one-step times. Returns the number chosen for each phase.
+    """
+    fitted = list(reps)  # also reps whose one-step fit was rejected: a compound phase is one reason for that
+    chosen = [1, 1]
+    if len(fitted) < 2:
+        return chosen[0], chosen[1]
+    for ph in (0, 1):
+        wins = [_coarse_windows(r)[ph] for r in fitted]
+        fits: dict[int, list[tuple[FloatArray, FloatArray, float] | None]] = {}
+        fits[1] = [fit_submovements(tt, xx, s0, d, 1) for tt, xx, s0, d in wins]
+        k = 1
+        for k_new in (2, 3):
+            fits[k_new] = [fit_submovements(tt, xx, s0, d, k_new) for tt, xx, s0, d in wins]
+            if any(f is None for f in fits[k] + fits[k_new]):
+                break
+            rss_old = sum(f[2] for f in fits[k] if f is not None)
+            rss_new = sum(f[2] for f in fits[k_new] if f is not None)
+            if rss_new > SUBMOVE_RSS_RATIO * rss_old:
+                break
+            k = k_new
+        chosen[ph] = k
+        if k == 1:
+            continue
+        for rr, (tt, _, _, _), f in zip(fitted, wins, fits[k], strict=True):
+            assert f is not None
+            bounds, inc, _ = f
+            t0, t1 = float(bounds[0, 0]), float(bounds[-1, 1])
+            tot = float(inc.sum())
+            if tot <= 0 or np.any(inc < SUBMOVE_MIN_FRAC * tot) or t0 < float(tt[0]) - EXTRAPOLATE_TOL_S \
+                    or t1 > float(tt[-1]):
+                continue
+            if ph == 0:
+                rr.start_s, rr.turn_start_s = t0, min(t1, rr.turn_end_s)
+            else:
+                rr.turn_end_s, rr.end_s = max(t0, rr.turn_start_s), t1
+            rr.timing = "submovements"
+    return chosen[0], chosen[1]
 
 
 # ----------------------------------------------------------------------------------------------
@@ -1066,6 +1195,7 @@ def analyze_reps(lm: Landmarks, exercise: Exercise, targets: Targets) -> Analysi
     if shape is not None:
         for rr in eng.reps:
             _refine(rr, shape)
+    n_sub = _submovements(eng.reps)
     rest_mask = np.ones(len(t), bool)
     for rr in eng.reps:
         rest_mask &= ~((t >= rr.start_s) & (t <= rr.end_s))
@@ -1093,7 +1223,8 @@ def analyze_reps(lm: Landmarks, exercise: Exercise, targets: Targets) -> Analysi
         events.append(Event("cue", float(t[-1]), {"text": c}))
     events.sort(key=lambda e: e.t_s)
     params = _params(spec, {"leg_length_px": round(L, 2), "floor_y_px": round(floor, 2),
-                            "baseline": {k: round(v, 2) for k, v in base.items()}})
+                            "baseline": {k: round(v, 2) for k, v in base.items()},
+                            "submovements_per_phase": list(n_sub)})
     return Analysis(reps=reps, holds=holds, summary=summ, feedback=fb, params=params, events=events)
 
 
