@@ -31,6 +31,7 @@ import multiprocessing
 import os
 import re
 import shutil
+import signal
 import time
 import uuid
 from collections.abc import Callable, Iterator
@@ -383,7 +384,13 @@ def _serial(jobs: list[ClipJob], analyze: AnalyzeFn) -> Iterator[ClipResult]:
 
 
 def _worker_init() -> None:
-    """Keep each pool worker to about one core: the pool provides the parallelism."""
+    """Keep each pool worker to about one core (the pool provides the parallelism); leave Ctrl-C to the parent.
+
+    Ctrl-C in a terminal sends SIGINT to the whole process group. A worker interrupted at a random point (in
+    the middle of taking a job off the queue, say) can leave the pool's manager waiting for it; the parent, which
+    gets the same signal, terminates the workers itself (:func:`_pool`).
+    """
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
         os.environ[var] = "1"
     try:
@@ -408,8 +415,9 @@ def _pool(jobs: list[ClipJob], analyze: AnalyzeFn, workers: int) -> Iterator[Cli
                                  j.out_rel)
         ex.shutdown(wait=True)
     except BaseException:
+        # the worker list first: shutdown() forgets it (sets _processes to None)
+        procs = list((getattr(ex, "_processes", None) or {}).values())
         ex.shutdown(wait=False, cancel_futures=True)
-        procs = list(getattr(ex, "_processes", {}).values())
         for p in procs:
             p.terminate()
         for p in procs:
