@@ -421,7 +421,10 @@ def _pool(jobs: list[ClipJob], analyze: AnalyzeFn, workers: int) -> Iterator[Cli
         for p in procs:
             p.terminate()
         for p in procs:
-            p.join(timeout=10)
+            p.join(timeout=2)
+            if p.is_alive():
+                p.kill()
+                p.join(timeout=2)
         raise
 
 
