@@ -207,7 +207,10 @@ def test_ctrl_c_on_a_process_pool_keeps_finished_clips_only(tmp_path: Path) -> N
     for name, what in (("squat_1", "sleep:0.1"), ("squat_2", "sleep:0.1"), ("squat_3", "sleep:30"),
                        ("squat_4", "sleep:30")):
         make_clip(folder / f"{name}.mp4", what)
-    script = ("from pathlib import Path\nfrom fixtures.batch_clips import fake_analyze\nfrom formcheck.batch import "
+    # A shell starts background jobs with SIGINT ignored and Python keeps an inherited "ignore": restore the
+    # disposition a terminal's foreground job has, or a test run launched in the background never sees Ctrl-C.
+    script = ("import signal\nsignal.signal(signal.SIGINT, signal.default_int_handler)\n"
+              "from pathlib import Path\nfrom fixtures.batch_clips import fake_analyze\nfrom formcheck.batch import "
               f"run_batch\nrun_batch(Path({str(folder)!r}), Path({str(out)!r}), workers=2, analyze=fake_analyze)\n")
     env = dict(os.environ, PYTHONPATH=str(Path(__file__).parent))
     proc = subprocess.Popen([sys.executable, "-c", script], env=env, start_new_session=True,
