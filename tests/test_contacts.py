@@ -448,6 +448,28 @@ def test_first_landings_resting_above_the_airborne_threshold_after_the_stand() -
     assert len(_online_contacts(raised)) == truth.touchdown_s.size
 
 
+def test_a_three_frame_landmark_pause_in_the_air_after_floor_landings_is_no_landing() -> None:
+    # MediaPipe's feet can hesitate for three frames well above the floor on the way down (the rendered 60 fps
+    # pogo sample, hop 4: 0.11-0.10 leg, then the floor). Once hops have landed on the floor, the floor holds the
+    # hops, so such a pause is not a raised landing (it made that contact 190 ms too long)
+    lm, truth = make_hops(fps=60, n_hops=6, jitter_px=0.3, vary=0.0, seed=43)
+    xyz = lm.xyz.copy()
+    k = 3
+    late = np.flatnonzero(lm.t < truth.touchdown_s[k])[-5:-2]  # three frames, shortly before the landing
+    down = np.flatnonzero(lm.t >= truth.touchdown_s[k] + 0.04)[0]
+    for n, f in enumerate(late):
+        hold = xyz[down].copy()
+        for j in (27, 28, 29, 30, 31, 32):
+            hold[j, 1] -= (0.11 - 0.004 * n) * truth.leg_px / lm.meta.height
+        xyz[f] = hold
+    paused = Landmarks(lm.t, xyz, lm.visibility, lm.presence, lm.world, lm.meta, "synthetic")
+    a = analyze_contacts(paused, POGO)
+    td = np.array([c.touchdown_s for c in a.contacts])
+    assert td.size == truth.touchdown_s.size, np.round(td, 3)
+    assert np.all(np.abs(td - truth.touchdown_s) <= 1 / 60), np.round(td - truth.touchdown_s, 3)
+    assert len(_online_contacts(paused)) == truth.touchdown_s.size
+
+
 def test_feet_pausing_in_the_air_on_the_way_down_are_no_landing() -> None:
     # double-under feet are not ballistic: tucked, then extended, they can pause for two frames on the way down
     # (doubleunder_front_hooneybadger_1 frames 164-165 at 0.145 leg, then the floor): no contact starts there

@@ -570,20 +570,17 @@ class OnlineContactDetector:
                 self._state = "air"
         elif self._state == "air" and h <= self.low:
             self._state = "ground"
-            no_flight = self._no_flight()
-            hp = float(self.h[prev][2])
-            w = hp / (hp - h) if hp > h else 1.0
-            td = self.t[prev] + float(np.clip(w, 0.0, 1.0)) * (t - self.t[prev])
-            # the line to a frame already on the floor crosses late, more so when frames were dropped before
-            # it: also extrapolate the descent of the last two airborne frames to the floor; take the earlier
-            pp = prev - 1
-            while pp >= 0 and prev - pp <= 10 and not np.isfinite(self.h[pp][2]):
-                pp -= 1
-            if pp >= 0 and prev - pp <= 10 and self.seg_at[pp] == self.resets:
-                v = (float(self.h[pp][2]) - hp) / (self.t[prev] - self.t[pp])  # descent speed (leg / s)
-                if v > 0 and hp > 0:
-                    td = min(td, self.t[prev] + hp / v)
-            self._open = _Phase(start=i, seg=self.resets, td_s=td, truncated=no_flight)
+            self._open = _Phase(start=i, seg=self.resets, td_s=self._floor_touchdown(prev, i),
+                                truncated=self._no_flight())
+        elif (self._state == "ground" and self._open is not None and "rest_y_px" in self._open.extra
+              and h <= self.low and self._rest_now(self._open) - h > self.high - self.low):
+            # a "landing" above the airborne threshold (_stopped_by_ground) that went on down to the floor was the
+            # landmarks pausing in the air (the rendered 60 fps pogo sample: 3 frames at 0.11-0.10 leg before a
+            # heel-touch landing made that contact 190 ms too long): the contact starts here. Its rest is compared
+            # as an image row, so a floor that moves during a real raised contact does not trigger this.
+            ph = self._open
+            ph.start, ph.td_s = i, self._floor_touchdown(prev, i)
+            del ph.extra["rest_y_px"]
         elif (self._state == "air" and prev >= 0 and not self._came_to_rest(prev, i)
               and self._stopped_by_ground(prev, i)):
             # landed and stopped above the airborne threshold (see _stopped_by_ground): ground since its first
@@ -714,6 +711,22 @@ class OnlineContactDetector:
         s = self.sigma if np.isfinite(self.sigma) else 0.0
         tol = self.p.rest_speed_leg_s * (self.t[i] - self.t[prev]) + self.p.noise_k * math.sqrt(2.0) * s
         return abs(h - hp) <= tol
+
+    def _floor_touchdown(self, prev: int, i: int) -> float:
+        """Touchdown time (s) of a descent from frame ``prev`` (airborne) to frame ``i`` (on the floor)."""
+        h, hp, t = float(self.h[i][2]), float(self.h[prev][2]), self.t[i]
+        w = hp / (hp - h) if hp > h else 1.0
+        td = self.t[prev] + float(np.clip(w, 0.0, 1.0)) * (t - self.t[prev])
+        # the line to a frame already on the floor crosses late, more so when frames were dropped before
+        # it: also extrapolate the descent of the last two airborne frames to the floor; take the earlier
+        pp = prev - 1
+        while pp >= 0 and prev - pp <= 10 and not np.isfinite(self.h[pp][2]):
+            pp -= 1
+        if pp >= 0 and prev - pp <= 10 and self.seg_at[pp] == self.resets:
+            v = (float(self.h[pp][2]) - hp) / (self.t[prev] - self.t[pp])  # descent speed (leg / s)
+            if v > 0 and hp > 0:
+                td = min(td, self.t[prev] + hp / v)
+        return td
 
     def _valid_before(self, k: int) -> int:
         """The last valid frame before ``k`` within 10 frames and in the same detector segment, else -1."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -25,3 +26,7 @@ def test_pogo_sample_contacts_found_within_two_frames() -> None:
     print(cmp.summary())
     assert len(cmp.pairs) >= 0.8 * len(case.truth["contacts"]), cmp.summary()
     assert abs(float(sorted(abs(e) for e in cmp.errors_s["touchdown_s"])[len(cmp.pairs) // 2])) <= 2 / case.fps
+    # every contact found, none extra, every GCT within 2 frames: a pause of MediaPipe's feet above the floor once
+    # started the heel-touch hop's contact 100 ms early (unmatched, 190 ms too long) while the checks above passed
+    assert not cmp.missed and not cmp.extra, cmp.summary()
+    assert np.max(np.abs(cmp.errors_s["gct_s"])) <= 2 / case.fps, cmp.summary()
