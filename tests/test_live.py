@@ -233,18 +233,24 @@ def _contacts(report: dict[str, Any]) -> list[tuple[float, float]]:
     return [(c["touchdown_s"], c["takeoff_s"]) for c in report["contacts"]]
 
 
-def test_live_at_real_pace_matches_analyze_on_synthetic_hops(hop_clip: Path, tmp_path: Path) -> None:
+def _live_and_analyze(clip: Path, exercise: str, tmp_path: Path) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """``formcheck live`` at real pace (lite model, headless, events to JSONL, report in tmp_path/live) and
+    ``formcheck analyze`` (report in tmp_path/ana) on the same clip; returns analyze's report and the live events."""
     runner = CliRunner()
     ev_path = tmp_path / "e.jsonl"
-    res = runner.invoke(app, ["live", "-e", "pogo_hops", "--source", str(hop_clip), "--no-window", "--model", "lite",
+    res = runner.invoke(app, ["live", "-e", exercise, "--source", str(clip), "--no-window", "--model", "lite",
                               "--events-out", str(ev_path), "--out", str(tmp_path / "live"), "--audio", "off"])
     assert res.exit_code == 0, res.output
-    res = runner.invoke(app, ["analyze", str(hop_clip), "-e", "pogo_hops", "--model", "lite", "--no-video",
+    res = runner.invoke(app, ["analyze", str(clip), "-e", exercise, "--model", "lite", "--no-video",
                               "--no-html", "-q", "--out", str(tmp_path / "ana")])
     assert res.exit_code == 0, res.output
     ana = json.loads((tmp_path / "ana" / "report.json").read_text())
+    return ana, [json.loads(x) for x in ev_path.read_text().splitlines()]
+
+
+def test_live_at_real_pace_matches_analyze_on_synthetic_hops(hop_clip: Path, tmp_path: Path) -> None:
+    ana, events = _live_and_analyze(hop_clip, "pogo_hops", tmp_path)
     live = json.loads((tmp_path / "live" / "report.json").read_text())
-    events = [json.loads(x) for x in ev_path.read_text().splitlines()]
     summary = events[-1]["data"]
     assert events[-1]["type"] == "summary"
     for e in events[:-1]:
@@ -289,17 +295,8 @@ def squat_clip(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def test_live_at_real_pace_counts_the_same_reps_as_analyze(squat_clip: Path, tmp_path: Path) -> None:
-    runner = CliRunner()
-    ev_path = tmp_path / "e.jsonl"
-    res = runner.invoke(app, ["live", "-e", "squat", "--source", str(squat_clip), "--no-window", "--model", "lite",
-                              "--events-out", str(ev_path), "--out", str(tmp_path / "live"), "--audio", "off"])
-    assert res.exit_code == 0, res.output
-    res = runner.invoke(app, ["analyze", str(squat_clip), "-e", "squat", "--model", "lite", "--no-video",
-                              "--no-html", "-q", "--out", str(tmp_path / "ana")])
-    assert res.exit_code == 0, res.output
-    ana = json.loads((tmp_path / "ana" / "report.json").read_text())
+    ana, events = _live_and_analyze(squat_clip, "squat", tmp_path)
     truth = json.loads((squat_clip.parent / "truth.json").read_text())
-    events = [json.loads(x) for x in ev_path.read_text().splitlines()]
     online = [e for e in events if e["type"] == "rep"]
     assert len(ana["reps"]) == len(truth["reps"]) == 2
     assert len(online) == 2, [e["type"] for e in events]

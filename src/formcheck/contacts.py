@@ -28,6 +28,7 @@ the pitch is not observable and the heel is reported with confidence 0.
 from __future__ import annotations
 
 import bisect
+import dataclasses
 import logging
 import math
 from dataclasses import asdict, dataclass, field
@@ -607,10 +608,8 @@ class OnlineContactDetector:
             no_flight = self._no_flight()
             hp = float(self.h[prev][2])
             td = self.t[prev]
-            pp = prev - 1
-            while pp >= 0 and prev - pp <= 10 and not np.isfinite(self.h[pp][2]):
-                pp -= 1
-            if pp >= 0 and prev - pp <= 10 and self.seg_at[pp] == self.resets:
+            pp = self._valid_before(prev)
+            if pp >= 0:
                 hpp = float(self.h[pp][2])
                 if hpp > hp:  # the descent from the last airborne frame, crossing the level it came to rest at
                     w = (hpp - 0.5 * (hp + h)) / (hpp - hp)
@@ -719,10 +718,8 @@ class OnlineContactDetector:
         td = self.t[prev] + float(np.clip(w, 0.0, 1.0)) * (t - self.t[prev])
         # the line to a frame already on the floor crosses late, more so when frames were dropped before
         # it: also extrapolate the descent of the last two airborne frames to the floor; take the earlier
-        pp = prev - 1
-        while pp >= 0 and prev - pp <= 10 and not np.isfinite(self.h[pp][2]):
-            pp -= 1
-        if pp >= 0 and prev - pp <= 10 and self.seg_at[pp] == self.resets:
+        pp = self._valid_before(prev)
+        if pp >= 0:
             v = (float(self.h[pp][2]) - hp) / (self.t[prev] - self.t[pp])  # descent speed (leg / s)
             if v > 0 and hp > 0:
                 td = min(td, self.t[prev] + hp / v)
@@ -1373,25 +1370,7 @@ def analyze_contacts(lm: Landmarks, exercise: Exercise, params: ContactParams | 
         idx = det._interior(ph)
         leg_c = float(np.nanmedian(leg_t[idx])) if np.isfinite(leg_t[idx]).any() else leg
         heel = heel_decision(t[idx], pts[idx], vis[idx], leg_c, det._heel_sigma(), det.flat, p)
-        gct = to.t_s - td.t_s
-        extra: dict[str, Any] = {
-            "hop": hop,
-            "touchdown_method": td.method,
-            "takeoff_method": to.method,
-            "min_pitch_deg": heel["min_pitch_deg"],
-            "heel_observable": heel["heel_observable"],
-            "heel_judged": heel["heel_judged"],
-            "heel_t_s": heel["heel_t_s"],
-            "jump_height_m": None if flight is None else G_M_S2 * flight**2 / 8.0,
-            "rsi": None if flight is None or gct <= 0 else G_M_S2 * flight**2 / 8.0 / gct,
-            "rsi_ft": None if flight is None or gct <= 0 else flight / gct,
-        }
-        contacts.append(Contact(
-            touchdown_s=td.t_s, takeoff_s=to.t_s, gct_s=gct, flight_s=flight,
-            heel_touch=bool(heel["heel_touch"]), side=ph.contact.side,
-            touchdown_unc_s=td.unc_s, takeoff_unc_s=to.unc_s, heel_confidence=float(heel["heel_confidence"]),
-            extra=extra,
-        ))
+        contacts.append(_contact(td, to, flight, heel, ph.contact.side, hop))
     singles = _single_foot_contacts(det, t, pts, vis, sigma, margin, dt, leg_t, leg, p)
     if singles:
         breaks = [0.5 * (ph.td_s + ph.to_s) for ph in det.phases if ph.standing or ph.truncated]
@@ -1531,13 +1510,16 @@ def _single_foot_contacts(det: OnlineContactDetector, t: NDArray[np.float64], pt
     valleys = [_foot_valleys(t, h[:, f], seg, float(low_f[f]), float(high_f[f])) for f in range(2)]
     # each foot's own contact level: in a front view the feet rest at different image heights (one nearer the
     # camera) and move with travel; interpolated between the foot's ground phases (a low percentile where none)
-    level = _foot_level(t, h, seg, p.foot_level_window_s, p.foot_level_max_leg)
+    level = np.zeros_like(h)
     for f in range(2):
         for sid in np.unique(seg):
             knots = [(t[b0], float(np.nanmedian(h[a0:e0, f]))) for a0, e0, b0 in valleys[f] if seg[b0] == sid]
             fr = seg == sid
             if knots:
                 level[fr, f] = np.interp(t[fr], [x for x, _ in knots], [y for _, y in knots])
+            else:
+                level[fr, f] = _foot_level(t[fr], h[fr, f:f + 1], seg[fr], p.foot_level_window_s,
+                                           p.foot_level_max_leg)[:, 0]
     hrel = h - level
     bars = high_f  # clearly airborne: above its own airborne threshold (noise-widened) over its contact level
     seen_ok = [[np.mean(fvis[a0:e0, f] >= p.vis_min) >= 0.5 for a0, e0, _ in valleys[f]] for f in range(2)]
@@ -1577,18 +1559,31 @@ def _single_foot_contacts(det: OnlineContactDetector, t: NDArray[np.float64], pt
             v1[:, o] = 0.0  # judge this foot's heel only
             leg_c = float(np.nanmedian(leg_t[idx])) if np.isfinite(leg_t[idx]).any() else leg
             heel = heel_decision(t[idx], pts[idx], v1, leg_c, det._heel_sigma(), det.flat, p)
-            side: ContactSide = "left" if f == 0 else "right"
-            out.append(Contact(
-                touchdown_s=td.t_s, takeoff_s=to.t_s, gct_s=to.t_s - td.t_s, flight_s=None,
-                heel_touch=bool(heel["heel_touch"]), side=side, touchdown_unc_s=td.unc_s, takeoff_unc_s=to.unc_s,
-                heel_confidence=float(heel["heel_confidence"]),
-                extra={"touchdown_method": td.method, "takeoff_method": to.method,
-                       "min_pitch_deg": heel["min_pitch_deg"], "heel_observable": heel["heel_observable"],
-                       "heel_judged": heel["heel_judged"], "heel_t_s": heel["heel_t_s"], "jump_height_m": None,
-                       "rsi": None, "rsi_ft": None},
-            ))
+            out.append(_contact(td, to, None, heel, "left" if f == 0 else "right"))
     td_all = np.array([c.touchdown_s for c in out])
     return [c for c in out if np.sum(np.abs(td_all - c.touchdown_s) <= p.max_gct_s) >= 2]
+
+
+def _contact(td: _Fit, to: _Fit, flight: float | None, heel: dict[str, Any], side: ContactSide,
+             hop: int | None = None) -> Contact:
+    """A contact record from its refined events, the flight before it (s, None if unknown), the heel decision
+    (:func:`heel_decision`) and its side; jump height and reactive strength follow from the flight."""
+    gct = to.t_s - td.t_s
+    extra: dict[str, Any] = {} if hop is None else {"hop": hop}
+    extra.update({
+        "touchdown_method": td.method,
+        "takeoff_method": to.method,
+        "min_pitch_deg": heel["min_pitch_deg"],
+        "heel_observable": heel["heel_observable"],
+        "heel_judged": heel["heel_judged"],
+        "heel_t_s": heel["heel_t_s"],
+        "jump_height_m": None if flight is None else G_M_S2 * flight**2 / 8.0,
+        "rsi": None if flight is None or gct <= 0 else G_M_S2 * flight**2 / 8.0 / gct,
+        "rsi_ft": None if flight is None or gct <= 0 else flight / gct,
+    })
+    return Contact(touchdown_s=td.t_s, takeoff_s=to.t_s, gct_s=gct, flight_s=flight,
+                   heel_touch=bool(heel["heel_touch"]), side=side, touchdown_unc_s=td.unc_s,
+                   takeoff_unc_s=to.unc_s, heel_confidence=float(heel["heel_confidence"]), extra=extra)
 
 
 def _merge_single_foot(both: list[Contact], singles: list[Contact], breaks: list[float] | None = None) -> list[Contact]:
@@ -1609,11 +1604,7 @@ def _merge_single_foot(both: list[Contact], singles: list[Contact], breaks: list
             flight = c.flight_s if last_off is not None else None
         else:
             flight = None if last_off is None else max(0.0, c.touchdown_s - last_off)
-        extra = dict(c.extra)
-        extra["hop"] = n + 1
-        out.append(Contact(touchdown_s=c.touchdown_s, takeoff_s=c.takeoff_s, gct_s=c.gct_s, flight_s=flight,
-                           heel_touch=c.heel_touch, side=c.side, touchdown_unc_s=c.touchdown_unc_s,
-                           takeoff_unc_s=c.takeoff_unc_s, heel_confidence=c.heel_confidence, extra=extra))
+        out.append(dataclasses.replace(c, flight_s=flight, extra=c.extra | {"hop": n + 1}))
         last_off = c.takeoff_s if last_off is None else max(last_off, c.takeoff_s)
     return out
 

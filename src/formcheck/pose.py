@@ -352,9 +352,9 @@ class PoseEstimator:
         # MediaPipe wants strictly increasing integer milliseconds.
         ms = max(int(round(t_s * 1000.0)), self._last_ms + 1)
         self._last_ms = ms
-        img = mp.Image(image_format=mp.ImageFormat.SRGB, data=np.ascontiguousarray(image_rgb))
         rows = [] if self.smooth else self._detect_on_crop(image_rgb, t_s)
         if not rows:
+            img = mp.Image(image_format=mp.ImageFormat.SRGB, data=np.ascontiguousarray(image_rgb))
             res = self._detect_full(img, ms)
             if res.pose_landmarks:
                 worlds = res.pose_world_landmarks or [None] * len(res.pose_landmarks)

@@ -969,13 +969,19 @@ def _params(spec: RepSpec, extra: dict[str, Any]) -> dict[str, Any]:
             "low_confidence_below": LOW_CONFIDENCE, **extra}
 
 
+def _windows(rr: RawRep, start_s: float, turn_start_s: float, turn_end_s: float, end_s: float,
+             split_s: float) -> tuple[tuple[FloatArray, FloatArray, float, float], ...]:
+    """Samples, start guess and duration guess of each phase, split at ``split_s`` (s); the second phase's
+    signal is negated so that both rise."""
+    m1 = rr.t <= split_s + 1e-9
+    m2 = (rr.t >= split_s - 1e-9) & (rr.t <= rr.fit_end_s)
+    d1 = max(turn_start_s - start_s, 0.05)
+    d2 = max(end_s - turn_end_s, 0.05)
+    return ((rr.t[m1], rr.x[m1], start_s, d1), (rr.t[m2], -rr.x[m2], turn_end_s, d2))
+
+
 def _phase_windows(rr: RawRep) -> tuple[tuple[FloatArray, FloatArray, float, float], ...]:
-    bmid = rr.bottom_s
-    m1 = rr.t <= bmid + 1e-9
-    m2 = (rr.t >= bmid - 1e-9) & (rr.t <= rr.fit_end_s)
-    d1 = max(rr.turn_start_s - rr.start_s, 0.05)
-    d2 = max(rr.end_s - rr.turn_end_s, 0.05)
-    return ((rr.t[m1], rr.x[m1], rr.start_s, d1), (rr.t[m2], -rr.x[m2], rr.turn_end_s, d2))
+    return _windows(rr, rr.start_s, rr.turn_start_s, rr.turn_end_s, rr.end_s, rr.bottom_s)
 
 
 EXTRAPOLATE_TOL_S = 0.3
@@ -1088,10 +1094,7 @@ def _coarse_windows(rr: RawRep) -> tuple[tuple[FloatArray, FloatArray, float, fl
     """Like :func:`_phase_windows` but split at the coarse (10 % / 90 % crossing) turning point: a one-step fit
     of a compound phase can put the turning point well off (0.5 s late on rendered lunges)."""
     s0, c0, c1, e0 = rr.coarse if rr.coarse is not None else (rr.start_s, rr.turn_start_s, rr.turn_end_s, rr.end_s)
-    bmid = 0.5 * (c0 + c1)
-    m1 = rr.t <= bmid + 1e-9
-    m2 = (rr.t >= bmid - 1e-9) & (rr.t <= rr.fit_end_s)
-    return ((rr.t[m1], rr.x[m1], s0, max(c0 - s0, 0.05)), (rr.t[m2], -rr.x[m2], c1, max(e0 - c1, 0.05)))
+    return _windows(rr, s0, c0, c1, e0, 0.5 * (c0 + c1))
 
 
 def _submovements(reps: list[RawRep]) -> tuple[int, int]:

@@ -298,9 +298,7 @@ class Contact:
             raise ValueError(f"Contact.side: expected both/left/right, got {self.side!r}")
 
     def to_dict(self) -> dict[str, Any]:
-        d = {k: v for k, v in asdict(self).items() if k != "extra"}
-        d.update(self.extra)
-        return _jsonable(d)
+        return _record_dict(self)
 
 
 @dataclass(frozen=True)
@@ -338,10 +336,7 @@ class Rep:
             raise ValueError(f"Rep.side: expected left/right/None, got {self.side!r}")
 
     def to_dict(self) -> dict[str, Any]:
-        d = {k: v for k, v in asdict(self).items() if k != "extra"}
-        d["flags"] = list(self.flags)
-        d.update(self.extra)
-        return _jsonable(d)
+        return _record_dict(self)
 
 
 @dataclass(frozen=True)
@@ -366,9 +361,7 @@ class Hold:
             raise ValueError(f"Hold: end {self.end_s} before start {self.start_s}")
 
     def to_dict(self) -> dict[str, Any]:
-        d = {k: v for k, v in asdict(self).items() if k != "extra"}
-        d.update(self.extra)
-        return _jsonable(d)
+        return _record_dict(self)
 
 
 @dataclass
@@ -382,6 +375,13 @@ class Analysis:
     feedback: list[str] = field(default_factory=list)
     params: dict[str, Any] = field(default_factory=dict)
     events: list[Event] = field(default_factory=list)
+
+
+def _record_dict(rec: Contact | Rep | Hold) -> dict[str, Any]:
+    """A record's report entry: its fields, then its ``extra`` keys at the same level, JSON-friendly."""
+    d = {k: v for k, v in asdict(rec).items() if k != "extra"}
+    d.update(rec.extra)
+    return _jsonable(d)
 
 
 def _jsonable(obj: Any) -> Any:
