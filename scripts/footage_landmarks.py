@@ -2,7 +2,8 @@
 
 Validation scripts then analyse the saved ``.npz`` files without rerunning the model::
 
-    python scripts/footage_landmarks.py ../shared/footage --out /tmp/landmarks [--model full]
+    python scripts/footage_landmarks.py ../shared/footage --out /tmp/landmarks [--model full] [--smooth | --tracked]
+        [--only doubleunder_ jumprope hops_]
 
 Skips clips whose ``.npz`` already exists (``--force`` redoes them). ``--check`` then verifies, for every
 clip, that the saved series has one timestamp per decoded frame, strictly increasing and equal to the
@@ -34,17 +35,22 @@ def main() -> int:
     ap.add_argument("--model", default="full")
     ap.add_argument("--force", action="store_true")
     ap.add_argument("--smooth", action="store_true", help="MediaPipe temporal smoothing on (off by default)")
+    ap.add_argument("--tracked", action="store_true",
+                    help="smoothing off plus MediaPipe's tracked pass (the default for hop exercises)")
+    ap.add_argument("--only", nargs="*", default=None, help="clip name prefixes to process (default: all)")
     ap.add_argument("--check", action="store_true", help="verify the saved timestamps against the containers")
     args = ap.parse_args()
     logging.basicConfig(level=logging.WARNING)
     args.out.mkdir(parents=True, exist_ok=True)
     clips = sorted(p for p in args.folder.rglob("*") if p.suffix.lower() in VIDEO_EXTENSIONS)
+    if args.only:
+        clips = [c for c in clips if any(c.name.startswith(o) for o in args.only)]
     for clip in clips:
         dest = args.out / f"{clip.stem}.npz"
         if dest.exists() and not args.force:
             continue
         t0 = time.perf_counter()
-        lm = run_pose(clip, PoseOptions(model=args.model, smooth=args.smooth))
+        lm = run_pose(clip, PoseOptions(model=args.model, smooth=args.smooth, tracked=args.tracked))
         lm.save(dest)
         dt = time.perf_counter() - t0
         print(f"{clip.name}: {len(lm)} frames, {lm.detected.mean():.1%} with a person, {len(lm) / dt:.1f} frames/s",

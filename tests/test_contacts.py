@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from itertools import pairwise
 
@@ -9,9 +10,9 @@ import numpy as np
 import pytest
 from tests.fixtures.hops import HopTruth, make_hops, make_steps, raise_feet
 
-from formcheck.contacts import ContactParams, OnlineContactDetector, analyze_contacts, fmt_duration
+from formcheck.contacts import ContactParams, OnlineContactDetector, analyze_contacts, fmt_duration, fuse_contacts
 from formcheck.exercises import get_exercise
-from formcheck.types import Analysis, Event, Landmarks, jsonable
+from formcheck.types import Analysis, Contact, Event, Landmarks, jsonable
 
 POGO = get_exercise("pogo_hops")
 
@@ -487,3 +488,49 @@ def test_feet_pausing_in_the_air_on_the_way_down_are_no_landing() -> None:
     td = np.array([c.touchdown_s for c in a.contacts])
     assert td.size == truth.touchdown_s.size, np.round(td, 3)
     assert np.all(np.abs(td - truth.touchdown_s) <= 1 / 30)
+
+
+def _c(td: float, gct: float = 0.18, flight: float | None = 0.3, side: str = "both") -> Contact:
+    return Contact(td, td + gct, gct, flight, False, side, 0.002, 0.002, 0.9)  # type: ignore[arg-type]
+
+
+def test_fusion_times_on_unsmoothed_counts_on_both_and_corrects_the_tracked_lag() -> None:
+    lag = 0.04
+    raw = [_c(1.0, flight=None), _c(1.5), _c(2.5), _c(3.0), _c(3.5)]  # missed the one at 2.0
+    tracked = [_c(t + lag) for t in (1.0, 1.5, 2.0, 2.5, 3.0)]  # lost the athlete at 3.5
+    tracked[0] = _c(1.0 + lag, flight=None)
+    out, info = fuse_contacts(raw, tracked)
+    assert [round(c.touchdown_s, 6) for c in out] == [1.0, 1.5, 2.0, 2.5, 3.0, 3.5]
+    assert [c.extra["source"] for c in out] == ["unsmoothed", "unsmoothed", "tracked", "unsmoothed", "unsmoothed",
+                                                "unsmoothed only"]
+    assert [c.extra["hop"] for c in out] == [1, 2, 3, 4, 5, 6]
+    assert out[0].flight_s is None and out[1].flight_s == pytest.approx(1.5 - 1.18)
+    assert out[2].flight_s == pytest.approx(2.0 - 1.68) and out[2].touchdown_unc_s > 0.002
+    assert info["paired"] == 4 and info["lag_s"] == pytest.approx(lag)
+    # a contact seen on one series only is not counted twice when the other series saw it late
+    out2, _ = fuse_contacts([_c(1.0), _c(1.5)], [_c(1.0 + lag), _c(1.5 + lag), _c(2.0 + lag)])
+    assert len(out2) == 3
+    assert fuse_contacts([], [])[0] == [] and len(fuse_contacts([_c(1.0)], [])[0]) == 1
+
+
+def test_a_lost_athlete_is_counted_from_the_tracked_series() -> None:
+    """The unsmoothed series loses the athlete for two hops; the tracked series (lagging 21 ms) keeps them:
+    every contact found, the paired ones timed as without the tracked series, the others within 10 ms."""
+    lm, truth = make_hops(fps=240, n_hops=12, jitter_px=0.5, seed=4)
+    shift = 5  # frames of lag at 240 fps
+    txyz = np.concatenate([np.repeat(lm.xyz[:1], shift, axis=0), lm.xyz[:-shift]])
+    tracked = dataclasses.replace(lm, xyz=txyz)
+    alone = analyze_contacts(lm, POGO)
+    lost = (lm.t > truth.touchdown_s[5] - 0.1) & (lm.t < truth.takeoff_s[6] + 0.1)
+    raw = dataclasses.replace(lm, xyz=np.where(lost[:, None, None], np.nan, lm.xyz).astype(np.float32),
+                              visibility=np.where(lost[:, None], np.nan, lm.visibility).astype(np.float32))
+    a = analyze_contacts(dataclasses.replace(raw, tracked=tracked), POGO)
+    assert len(a.contacts) == len(truth.touchdown_s)
+    src = [c.extra["source"] for c in a.contacts]
+    assert src[5] == src[6] == "tracked" and src.count("unsmoothed") >= 9
+    err = np.array([c.touchdown_s for c in a.contacts]) - truth.touchdown_s
+    assert np.all(np.abs(err[[5, 6]]) < 0.010)
+    same = [k for k, s in enumerate(src) if s == "unsmoothed" and k not in (4, 7)]
+    for k in same:
+        assert a.contacts[k].touchdown_s == pytest.approx(alone.contacts[k].touchdown_s, abs=1e-3)
+    assert a.params["tracked_pass"]["lag_s"] == pytest.approx(shift / 240, abs=0.004)

@@ -202,3 +202,38 @@ def test_small_athlete_is_tracked_on_a_crop_with_correct_coordinates() -> None:
     assert tracked.crop_found >= 20
     assert len(errs) >= found_plain
     assert np.median(errs) < 0.04 * 240  # legs within 4 % of the athlete's original frame height
+
+
+def test_tracked_pass_keeps_both_series_and_crops_around_the_tracked_pose() -> None:
+    """With the tracked pass, every frame gives the unsmoothed pose (found on a crop around the tracked one)
+    and the tracked, smoothed pose; both where the truth is."""
+    from formcheck.synth.body import build
+    from formcheck.synth.command import motion_for
+    from formcheck.synth.render import MP_POINTS, RenderOptions, make_scene
+
+    m, _ = motion_for("pogo_hops", hops=2, seed=3)
+    cam, scene = make_scene(RenderOptions(fps=30, view="side", width=320, height=240, seed=3))
+    big_w, big_h, ox, oy = 800, 450, 400, 150
+    est = pose.PoseEstimator("full", tracked=True)
+    assert est.params["tracked_pass"] is True and est.params["mediapipe_smoothing"] is False
+    errs_raw, errs_trk = [], []
+    with est:
+        for i in range(24):
+            t = 0.3 + i / 30
+            sk = build(m.pose(t))
+            kp = cam.project(np.array([sk[name] for name in MP_POINTS.values()]))[0]
+            canvas = np.full((big_h, big_w, 3), 120, np.uint8)
+            canvas[oy:oy + 240, ox:ox + 320] = scene.render([sk])[:, :, ::-1]
+            row = est.process(canvas, t)
+            for r, errs in ((row, errs_raw), (est.last_tracked, errs_trk)):
+                if r is not None:
+                    xy = r[23:33, :2] * (big_w, big_h) - (ox, oy)
+                    errs.append(float(np.median(np.linalg.norm(xy - kp[23:33], axis=1))))
+    assert len(errs_raw) >= 20 and len(errs_trk) >= 20
+    assert est.crop_found >= 20  # the unsmoothed pass ran on crops around the tracked pose
+    assert np.median(errs_raw) < 0.04 * 240 and np.median(errs_trk) < 0.04 * 240
+
+
+def test_tracked_pass_is_off_when_smoothing_is_on() -> None:
+    with pose.PoseEstimator("lite", smooth=True, tracked=True) as est:
+        assert est.params["tracked_pass"] is False and est.tracked is False

@@ -109,6 +109,9 @@ def analyze(
     track_conf: float = typer.Option(0.5, "--track-conf", help="Minimum pose tracking confidence [0-1]."),
     smooth: bool = typer.Option(None, "--smooth/--no-smooth",
                                 help="MediaPipe's temporal smoothing (default: on for reps, off for hops)."),
+    tracked: bool = typer.Option(None, "--tracked/--no-tracked",
+                                 help="With smoothing off, also run MediaPipe's tracked pass to follow the athlete "
+                                      "and count contacts (default: on for hops; about 1.5x the pose time)."),
     target_eccentric: float = typer.Option(None, "--target-eccentric", help="Target lowering time (s)."),
     target_concentric: float = typer.Option(None, "--target-concentric", help="Target rising time (s)."),
     reps: int = typer.Option(None, "--reps", help="Target reps (per side for single-leg work)."),
@@ -134,7 +137,7 @@ def analyze(
     with _Progress(f"pose ({model})", enabled=not quiet) as bar:
         report = analyze_file(
             video, exercise, out,
-            pose=PoseOptions(model, det_conf, track_conf, smooth),
+            pose=PoseOptions(model, det_conf, track_conf, smooth, tracked),
             targets=targets, landmarks=landmarks, video_out=not no_video, html=not no_html,
             progress=bar,
         )

@@ -39,7 +39,7 @@ from numpy.typing import NDArray
 
 from formcheck import skeleton as sk
 from formcheck.exercises import Exercise
-from formcheck.signals import runs
+from formcheck.signals import match_nearest, runs
 from formcheck.types import Analysis, Contact, ContactSide, Event, Landmarks, VideoMeta
 
 log = logging.getLogger(__name__)
@@ -1272,7 +1272,9 @@ def analyze_contacts(lm: Landmarks, exercise: Exercise, params: ContactParams | 
     """Find every ground contact in ``lm`` and time it below the frame period.
 
     Runs :class:`OnlineContactDetector` over every frame, then refines each touchdown and takeoff with the
-    whole signal (floor line, flight parabolas). See the module docstring.
+    whole signal (floor line, flight parabolas). See the module docstring. When ``lm`` carries MediaPipe's
+    tracked pass (``lm.tracked``), both series are analysed and :func:`fuse_contacts` joins them: contacts
+    are counted on both, timed on the unsmoothed one.
 
     Returns
     -------
@@ -1280,6 +1282,94 @@ def analyze_contacts(lm: Landmarks, exercise: Exercise, params: ContactParams | 
     ``params``.
     """
     p = params or ContactParams()
+    if lm.tracked is None:
+        return _analyze_series(lm, exercise, p)[0]
+    raw, det, dt = _analyze_series(dataclasses.replace(lm, tracked=None), exercise, p)
+    trk = _analyze_series(lm.tracked, exercise, p)[0]
+    contacts, info = fuse_contacts(raw.contacts, trk.contacts)
+    return Analysis(contacts=contacts, summary=_summary(contacts, det, dt, exercise),
+                    feedback=_feedback(contacts, det, dt, exercise), params=raw.params | {"tracked_pass": info},
+                    events=_events(contacts))
+
+
+def fuse_contacts(raw: list[Contact], tracked: list[Contact], tol_frac: float = 0.4,
+                  max_tol_s: float = 0.12) -> tuple[list[Contact], dict[str, Any]]:
+    """Join the contacts found on the unsmoothed series and on MediaPipe's tracked, smoothed series.
+
+    The tracked series keeps the athlete where unsmoothed detection loses them, but its events lag (20-60 ms
+    on rendered hops). So: contacts are paired one-to-one by touchdown (within ``tol_frac`` of the median
+    interval between tracked contacts, at most ``max_tol_s``, after removing the median lag of a first
+    pairing); a pair keeps the unsmoothed contact; a tracked contact with no partner is kept, moved earlier by
+    the median lag, its uncertainty widened by the spread of the lag; an unsmoothed contact with no partner
+    is kept when it overlaps no tracked contact.
+
+    Parameters
+    ----------
+    raw, tracked : list of Contact
+        Contacts of the unsmoothed and tracked series, in time order.
+    tol_frac : float
+        Pairing window as a fraction of the median interval between tracked contacts.
+    max_tol_s : float
+        Largest pairing window (s).
+
+    Returns
+    -------
+    The joined contacts (renumbered, flights recomputed) with ``extra["source"]`` set to ``"unsmoothed"``,
+    ``"tracked"`` or ``"unsmoothed only"``, and a summary of the join (counts, lag in s).
+    """
+    if not tracked:
+        return raw, {"paired": 0, "raw": len(raw), "tracked": 0}
+    td_t = np.array([c.touchdown_s for c in tracked])
+    td_r = np.array([c.touchdown_s for c in raw])
+    interval = float(np.median(np.diff(td_t))) if td_t.size > 2 else max_tol_s / tol_frac
+    tol = min(max_tol_s, tol_frac * interval)
+    lag = 0.0
+    pairs = match_nearest(td_r, td_t, max_tol_s) if td_r.size else []
+    if pairs:
+        lag = float(np.median([td_t[j] - td_r[i] for i, j in pairs]))
+    pairs = match_nearest(td_r + lag, td_t, tol) if td_r.size else []
+    d = np.array([td_t[j] - td_r[i] for i, j in pairs])
+    if d.size >= 3:
+        lag = float(np.median(d))
+        lag_sd = max(1.4826 * float(np.median(np.abs(d - lag))), 1e-3)
+    else:  # too few pairs to measure the lag: the rendered-hop range, 20-60 ms
+        lag, lag_sd = 0.04, 0.02
+    partner = {j: i for i, j in pairs}
+    out: list[Contact] = []
+    for j, c in enumerate(tracked):
+        if j in partner:
+            r = raw[partner[j]]
+            out.append(dataclasses.replace(r, extra=r.extra | {"source": "unsmoothed"}))
+            continue
+        extra = c.extra | {"source": "tracked", "lag_corrected_s": lag}
+        if c.extra.get("heel_t_s") is not None:
+            extra["heel_t_s"] = float(c.extra["heel_t_s"]) - lag
+        out.append(dataclasses.replace(
+            c, touchdown_s=c.touchdown_s - lag, takeoff_s=c.takeoff_s - lag, extra=extra,
+            touchdown_unc_s=math.hypot(c.touchdown_unc_s, lag_sd), takeoff_unc_s=math.hypot(c.takeoff_unc_s, lag_sd)))
+    used = set(partner.values())
+    spans = [(c.touchdown_s - lag, c.takeoff_s - lag) for c in tracked]
+    lone = 0
+    for i, c in enumerate(raw):
+        if i in used or any(min(c.takeoff_s, b) >= max(c.touchdown_s, a) for a, b in spans):
+            continue
+        out.append(dataclasses.replace(c, extra=c.extra | {"source": "unsmoothed only"}))
+        lone += 1
+    out.sort(key=lambda c: c.touchdown_s)
+    joined: list[Contact] = []
+    last_off: float | None = None
+    for n, c in enumerate(out):
+        flight = None if c.flight_s is None or last_off is None else max(0.0, c.touchdown_s - last_off)
+        joined.append(dataclasses.replace(c, flight_s=flight, extra=c.extra | {"hop": n + 1}))
+        last_off = c.takeoff_s if last_off is None else max(last_off, c.takeoff_s)
+    info = {"raw": len(raw), "tracked": len(tracked), "paired": len(pairs), "tracked_only": len(tracked) - len(pairs),
+            "unsmoothed_only": lone, "lag_s": lag, "lag_sd_s": lag_sd, "pair_window_s": tol}
+    return joined, info
+
+
+def _analyze_series(lm: Landmarks, exercise: Exercise, p: ContactParams) -> tuple[Analysis, OnlineContactDetector,
+                                                                                   float]:
+    """:func:`analyze_contacts` on one series; also returns its detector and frame period (s)."""
     det = OnlineContactDetector(lm.meta, exercise, p)
     online_events: list[Event] = []
     for k in range(len(lm)):
@@ -1289,7 +1379,7 @@ def analyze_contacts(lm: Landmarks, exercise: Exercise, params: ContactParams | 
     base_params = _params_dict(p, det, dt)
     if not det.phases or not np.isfinite(det.leg_px):
         return Analysis(summary=_summary([], det, dt, exercise), feedback=_feedback([], det, dt, exercise),
-                        params=base_params, events=online_events)
+                        params=base_params, events=online_events), det, dt
 
     t = np.asarray(det.t)
     pts = np.array(det.pts)  # (T, 2, 5, 2)
@@ -1383,7 +1473,7 @@ def analyze_contacts(lm: Landmarks, exercise: Exercise, params: ContactParams | 
         "fit_margin_leg": margin,
     }
     return Analysis(contacts=contacts, summary=_summary(contacts, det, dt, exercise),
-                    feedback=_feedback(contacts, det, dt, exercise), params=out_params, events=events)
+                    feedback=_feedback(contacts, det, dt, exercise), params=out_params, events=events), det, dt
 
 
 def _foot_valleys(t: NDArray[np.float64], x: NDArray[np.float64], seg: NDArray[np.int64], low: float,

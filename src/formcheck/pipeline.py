@@ -46,12 +46,16 @@ class PoseOptions:
         MediaPipe thresholds in [0, 1].
     smooth : bool or None
         MediaPipe's temporal smoothing; None chooses by exercise (:func:`default_smoothing`).
+    tracked : bool or None
+        With smoothing off, also run MediaPipe's tracked (smoothed) pass and keep it as ``Landmarks.tracked``
+        (:class:`~formcheck.pose.PoseEstimator`); None: on for ground contacts when ``smooth`` is also None.
     """
 
     model: str = "full"
     min_detection_confidence: float = 0.5
     min_tracking_confidence: float = 0.5
     smooth: bool | None = None
+    tracked: bool | None = None
 
 
 def default_smoothing(exercise: str) -> bool:
@@ -67,19 +71,33 @@ def default_smoothing(exercise: str) -> bool:
     return get_exercise(exercise).kind == "reps"
 
 
+def default_tracked(exercise: str) -> bool:
+    """Whether the unsmoothed pose stage should also run MediaPipe's tracked pass for ``exercise``.
+
+    Ground contacts: yes. Unsmoothed, MediaPipe re-detects the athlete on every frame and loses small or
+    picture-in-picture athletes (double-under clip 4: 86 % of frames); the tracked pass keeps them, and
+    counting contacts on it while timing them on the unsmoothed pass brought most rope clips' counts within
+    one of the labels (docs/validation.md). Reps: no (they run smoothed).
+    """
+    return get_exercise(exercise).kind == "contacts"
+
+
 def resolved(options: PoseOptions, exercise: str | None) -> PoseOptions:
-    """``options`` with ``smooth`` decided (by exercise when it is None; off without an exercise)."""
-    if options.smooth is not None:
-        return options
-    smooth = default_smoothing(exercise) if exercise is not None else False
-    return PoseOptions(options.model, options.min_detection_confidence, options.min_tracking_confidence, smooth)
+    """``options`` with ``smooth`` and ``tracked`` decided (by exercise when None; both off without one)."""
+    smooth, tracked = options.smooth, options.tracked
+    if smooth is None:
+        smooth = default_smoothing(exercise) if exercise is not None else False
+        if tracked is None:
+            tracked = default_tracked(exercise) if exercise is not None else False
+    return PoseOptions(options.model, options.min_detection_confidence, options.min_tracking_confidence, smooth,
+                       bool(tracked) and not smooth)
 
 
 def run_pose(video: str | Path, options: PoseOptions | None = None, progress: ProgressFn | None = None) -> Landmarks:
     """Landmarks of every frame of ``video`` (container timestamps)."""
     o = resolved(options or PoseOptions(), None)
     return estimate_video(video, o.model, o.min_detection_confidence, o.min_tracking_confidence, progress,
-                          smooth=bool(o.smooth))
+                          smooth=bool(o.smooth), tracked=bool(o.tracked))
 
 
 def report_from_landmarks(

@@ -278,6 +278,13 @@ class PoseEstimator:
         Use MediaPipe's own temporal smoothing (steadier, cheaper, but it lags fast events).
     track_s : float
         Unsmoothed mode: crop around the person seen at most this long ago (s); 0 turns cropping off.
+    tracked : bool
+        With ``smooth=False``: also run MediaPipe's tracked, smoothed pass on every frame (``num_poses=1``,
+        VIDEO mode) and use it to find the athlete: the unsmoothed pass then runs on a crop around the tracked
+        pose of the same frame, and keeps the pose nearest it. The tracked landmarks are kept too
+        (:attr:`last_tracked`, ``Landmarks.tracked``): contact analysis counts on them, since the tracker does
+        not lose a small or fast athlete, and times on the unsmoothed ones. Costs one more landmark-model run
+        per frame.
     """
 
     def __init__(
@@ -288,6 +295,7 @@ class PoseEstimator:
         min_presence_confidence: float = 0.5,
         smooth: bool = False,
         track_s: float = 0.5,
+        tracked: bool = False,
     ) -> None:
         for name, v in (("detection", min_detection_confidence), ("tracking", min_tracking_confidence),
                         ("presence", min_presence_confidence)):
@@ -300,7 +308,7 @@ class PoseEstimator:
         opts = vision.PoseLandmarkerOptions(
             base_options=BaseOptions(model_asset_path=str(self.model_path)),
             running_mode=vision.RunningMode.VIDEO,
-            num_poses=1 if smooth else 2,
+            num_poses=1 if smooth or tracked else 2,
             min_pose_detection_confidence=min_detection_confidence,
             min_tracking_confidence=min_tracking_confidence,
             min_pose_presence_confidence=min_presence_confidence,
@@ -317,12 +325,15 @@ class PoseEstimator:
             "min_tracking_confidence": min_tracking_confidence,
             "min_presence_confidence": min_presence_confidence,
             "mediapipe_smoothing": smooth,
+            "tracked_pass": bool(tracked and not smooth),
         }
         self._last_ms = -1
         self._prev_hips: NDArray[np.float32] | None = None
         self._first = True
         self._opts = opts
         self.smooth = smooth
+        self.tracked = bool(tracked and not smooth)
+        self.last_tracked: NDArray[np.float32] | None = None
         self.track_s = float(track_s)
         self._crop_lm: Any = None
         self._last_seen: tuple[float, NDArray[np.float32]] | None = None
@@ -352,6 +363,8 @@ class PoseEstimator:
         # MediaPipe wants strictly increasing integer milliseconds.
         ms = max(int(round(t_s * 1000.0)), self._last_ms + 1)
         self._last_ms = ms
+        if self.tracked:
+            return self._process_tracked(image_rgb, t_s, ms)
         rows = [] if self.smooth else self._detect_on_crop(image_rgb, t_s)
         if not rows:
             img = mp.Image(image_format=mp.ImageFormat.SRGB, data=np.ascontiguousarray(image_rgb))
@@ -366,6 +379,45 @@ class PoseEstimator:
         self._prev_hips = rows[k][23:25, :2].copy()
         self._last_seen = (t_s, rows[k])
         return rows[k]
+
+    def _process_tracked(self, image_rgb: NDArray[np.uint8], t_s: float, ms: int) -> NDArray[np.float32] | None:
+        """Tracked pass on the whole frame, then the unsmoothed pass on a crop around its pose."""
+        import mediapipe as mp
+
+        img = mp.Image(image_format=mp.ImageFormat.SRGB, data=np.ascontiguousarray(image_rgb))
+        res = self._detect_full(img, ms)
+        trk = None
+        if res.pose_landmarks:
+            worlds = res.pose_world_landmarks or [None]
+            trk = _row(res.pose_landmarks[0], worlds[0])
+        self.last_tracked = trk
+        if trk is not None:
+            self._last_seen = (t_s, trk)
+            self._prev_hips = trk[23:25, :2].copy()
+        rows = self._detect_on_crop(image_rgb, t_s)
+        if not rows:
+            res = self._image_lm().detect(img)
+            worlds = res.pose_world_landmarks or [None] * len(res.pose_landmarks)
+            rows = [_row(p, w) for p, w in zip(res.pose_landmarks, worlds, strict=False)]
+        if not rows:
+            if trk is None:
+                self._prev_hips = None
+            return None
+        k = pick_person(rows, self._prev_hips)
+        if trk is None:
+            self._prev_hips = rows[k][23:25, :2].copy()
+            self._last_seen = (t_s, rows[k])
+        return rows[k]
+
+    def _image_lm(self) -> Any:
+        """The IMAGE-mode, unsmoothed model (``num_poses=2``), created on first use."""
+        from mediapipe.tasks.python import vision
+
+        if self._crop_lm is None:
+            opts = dataclasses.replace(self._opts, running_mode=vision.RunningMode.IMAGE, num_poses=2)
+            with _native_stderr_muted():
+                self._crop_lm = vision.PoseLandmarker.create_from_options(opts)
+        return self._crop_lm
 
     def _detect_full(self, img: Any, ms: int) -> Any:
         """The VIDEO-mode model on the whole frame."""
@@ -386,16 +438,11 @@ class PoseEstimator:
         if box is None:
             return []
         import mediapipe as mp
-        from mediapipe.tasks.python import vision
 
-        if self._crop_lm is None:
-            opts = dataclasses.replace(self._opts, running_mode=vision.RunningMode.IMAGE)
-            with _native_stderr_muted():
-                self._crop_lm = vision.PoseLandmarker.create_from_options(opts)
         x0, y0, x1, y1 = box
         crop = np.ascontiguousarray(image_rgb[y0:y1, x0:x1])
         self.crop_tries += 1
-        res = self._crop_lm.detect(mp.Image(image_format=mp.ImageFormat.SRGB, data=crop))
+        res = self._image_lm().detect(mp.Image(image_format=mp.ImageFormat.SRGB, data=crop))
         if not res.pose_landmarks:
             return []
         self.crop_found += 1
@@ -414,24 +461,28 @@ def estimate_video(
     min_tracking_confidence: float = 0.5,
     progress: ProgressFn | None = None,
     smooth: bool = False,
+    tracked: bool = False,
 ) -> Landmarks:
     """Run the pose model over every frame of a video file.
 
-    Frames are streamed; frames with nobody detected stay in the series as NaN.
+    Frames are streamed; frames with nobody detected stay in the series as NaN. With ``tracked`` (and
+    ``smooth=False``) the result also carries the tracked, smoothed pass (``Landmarks.tracked``).
 
     Returns
     -------
     Landmarks with container timestamps.
     """
     with open_video(path, pixel_format="rgb24") as src, PoseEstimator(
-        model, min_detection_confidence, min_tracking_confidence, smooth=smooth
+        model, min_detection_confidence, min_tracking_confidence, smooth=smooth, tracked=tracked
     ) as est:
         ts: list[float] = []
         rows: list[NDArray[np.float32] | None] = []
+        trk_rows: list[NDArray[np.float32] | None] = []
         total = src.frames_hint
         for frame in prefetch(src, depth=4):
             ts.append(frame.t_s)
             rows.append(est.process(frame.image, frame.t_s))
+            trk_rows.append(est.last_tracked)
             if progress is not None:
                 progress(frame.index + 1, max(total, frame.index + 1))
         meta = src.meta
@@ -440,7 +491,7 @@ def estimate_video(
                      est.crop_tries)
         if not ts:
             raise FormcheckError(f"{path}: no frames could be decoded")
-        return Landmarks.from_frames(ts, rows, meta, est.model_name)
+        return Landmarks.from_frames(ts, rows, meta, est.model_name, trk_rows if est.tracked else None)
 
 
 _T = TypeVar("_T")

@@ -117,6 +117,10 @@ class Landmarks:
         The source video.
     model : str
         Model used (file name of the ``.task``, or ``"synthetic"``).
+    tracked : Landmarks or None
+        The same frames from a second pass of the model with MediaPipe's tracking and temporal smoothing on
+        (steadier person tracking, but events lag 20-60 ms), when the pose stage ran both; None otherwise.
+        The main series is then the unsmoothed one.
     """
 
     t: NDArray[np.float64]
@@ -126,6 +130,7 @@ class Landmarks:
     world: NDArray[np.float32]
     meta: VideoMeta
     model: str = "unknown"
+    tracked: Landmarks | None = None
 
     def __post_init__(self) -> None:
         t = np.asarray(self.t, dtype=np.float64)
@@ -146,6 +151,11 @@ class Landmarks:
             raise ValueError("Landmarks.t: timestamps must be strictly increasing")
         if not np.all(np.isfinite(t)):
             raise ValueError("Landmarks.t: timestamps must be finite")
+        if self.tracked is not None:
+            if self.tracked.tracked is not None:
+                raise ValueError("Landmarks.tracked: a tracked series cannot carry another one")
+            if self.tracked.t.shape != t.shape or not np.array_equal(self.tracked.t, t):
+                raise ValueError("Landmarks.tracked: must have the same timestamps as the main series")
 
     def __len__(self) -> int:
         return int(self.t.shape[0])
@@ -176,8 +186,12 @@ class Landmarks:
         frames: list[NDArray[np.float32] | None],
         meta: VideoMeta,
         model: str,
+        tracked_frames: list[NDArray[np.float32] | None] | None = None,
     ) -> Landmarks:
-        """Build from per-frame ``(33, 9)`` rows ``[x, y, z, vis, pres, wx, wy, wz, _]`` or None."""
+        """Build from per-frame ``(33, 9)`` rows ``[x, y, z, vis, pres, wx, wy, wz, _]`` or None.
+
+        ``tracked_frames``, when given, are the same frames from the tracked (smoothed) pass (see ``tracked``).
+        """
         n = len(frames)
         xyz = np.full((n, N_LANDMARKS, 3), np.nan, np.float32)
         vis = np.full((n, N_LANDMARKS), np.nan, np.float32)
@@ -190,12 +204,18 @@ class Landmarks:
             vis[i] = f[:, 3]
             pres[i] = f[:, 4]
             world[i] = f[:, 5:8]
-        return cls(np.asarray(t, np.float64), xyz, vis, pres, world, meta, model)
+        tracked = None if tracked_frames is None else cls.from_frames(t, tracked_frames, meta, model)
+        return cls(np.asarray(t, np.float64), xyz, vis, pres, world, meta, model, tracked)
 
     def save(self, path: str | Path) -> None:
         """Write to ``.npz`` atomically."""
         path = Path(path)
         meta = json.dumps(asdict(self.meta))
+        extra: dict[str, Any] = {}
+        if self.tracked is not None:
+            tr = self.tracked
+            extra = {"tracked_xyz": tr.xyz, "tracked_visibility": tr.visibility, "tracked_presence": tr.presence,
+                     "tracked_world": tr.world}
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp.npz")
         os.close(fd)
         try:
@@ -209,6 +229,7 @@ class Landmarks:
                 meta=np.array(meta),
                 model=np.array(self.model),
                 format=np.array("formcheck.landmarks/1"),
+                **extra,
             )
             publish(tmp, path)
         finally:
@@ -228,7 +249,12 @@ class Landmarks:
                 meta_d = json.loads(str(z["meta"]))
                 names = {f.name for f in fields(VideoMeta)}
                 meta = VideoMeta(**{k: v for k, v in meta_d.items() if k in names})
-                return cls(z["t"], z["xyz"], z["visibility"], z["presence"], z["world"], meta, str(z["model"]))
+                tracked = None
+                if "tracked_xyz" in z:
+                    tracked = cls(z["t"], z["tracked_xyz"], z["tracked_visibility"], z["tracked_presence"],
+                                  z["tracked_world"], meta, str(z["model"]))
+                return cls(z["t"], z["xyz"], z["visibility"], z["presence"], z["world"], meta, str(z["model"]),
+                           tracked)
         except FormcheckError:
             raise
         except (OSError, ValueError, KeyError) as exc:

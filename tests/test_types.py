@@ -1,0 +1,41 @@
+"""Stage-boundary types: the landmarks file with and without the tracked pass."""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+import numpy as np
+import pytest
+from tests.fixtures.hops import make_hops
+
+from formcheck.types import FormcheckError, Landmarks
+
+
+def test_landmarks_with_a_tracked_pass_round_trip(tmp_path: Path) -> None:
+    lm, _ = make_hops(fps=60, n_hops=2, seed=0)
+    trk = dataclasses.replace(lm, xyz=(lm.xyz + 0.01).astype(np.float32))
+    both = dataclasses.replace(lm, tracked=trk)
+    both.save(tmp_path / "lm.npz")
+    back = Landmarks.load(tmp_path / "lm.npz")
+    assert back.tracked is not None
+    np.testing.assert_array_equal(back.xyz, lm.xyz)
+    np.testing.assert_array_equal(back.tracked.xyz, trk.xyz)
+    np.testing.assert_array_equal(back.tracked.t, lm.t)
+    lm.save(tmp_path / "plain.npz")
+    assert Landmarks.load(tmp_path / "plain.npz").tracked is None
+
+
+def test_a_tracked_pass_must_share_the_timestamps() -> None:
+    lm, _ = make_hops(fps=60, n_hops=2, seed=0)
+    other = dataclasses.replace(lm, t=lm.t + 0.001)
+    with pytest.raises(ValueError, match="same timestamps"):
+        dataclasses.replace(lm, tracked=other)
+    with pytest.raises(ValueError, match="cannot carry"):
+        dataclasses.replace(lm, tracked=dataclasses.replace(lm, tracked=lm))
+
+
+def test_not_a_landmarks_file(tmp_path: Path) -> None:
+    np.savez(tmp_path / "x.npz", a=np.zeros(3))
+    with pytest.raises(FormcheckError, match="not a formcheck landmarks file"):
+        Landmarks.load(tmp_path / "x.npz")
