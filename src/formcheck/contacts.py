@@ -153,6 +153,9 @@ class ContactParams:
     foot_level_max_leg : float
         ... at most this far above the lowest foot's floor (leg lengths): in a front view the feet of a
         staggered stance rest at image heights this far apart; a foot held higher is off the ground.
+    steps_every_s, steps_window_s : float
+        Live single-foot contacts (alternate-foot steps): every ``steps_every_s`` (s) the offline per-foot
+        step pass runs over the last ``steps_window_s`` (s) of frames (:meth:`OnlineContactDetector.update`).
     """
 
     low_min_leg: float = 0.02
@@ -190,6 +193,8 @@ class ContactParams:
     level_sys_leg: float = 0.01
     foot_level_max_leg: float = 0.15
     model_unc_frames: float = 0.15
+    steps_every_s: float = 0.25
+    steps_window_s: float = 6.0
 
 
 @dataclass
@@ -265,9 +270,10 @@ class OnlineContactDetector:
     frames after the heel lands at 30 fps; see ``heel_early_k``), else with its contact; a takeoff (with its
     ``contact`` event) once the sole
     has risen above the airborne threshold, typically 1-2 frames plus 0.02-0.04 s after the takeoff (the time
-    to rise 0.04 leg lengths at 1-2 m/s). Nothing is decided during the first ``warmup_s`` (0.5 s); those
-    frames are then replayed, so no event is lost. Online times are frame-level estimates (straight-line
-    crossing of the floor level); :func:`analyze_contacts` refines them.
+    to rise 0.04 leg lengths at 1-2 m/s); a single-foot contact (alternate-foot steps, :meth:`_steps`)
+    0.1-0.35 s after its takeoff, the first of a sequence one step later. Nothing is decided during the first
+    ``warmup_s`` (0.5 s); those frames are then replayed, so no event is lost. Online times are frame-level
+    estimates (straight-line crossing of the floor level); :func:`analyze_contacts` refines them.
 
     Parameters
     ----------
@@ -276,10 +282,15 @@ class OnlineContactDetector:
     exercise : Exercise
         A ``kind == "contacts"`` exercise.
     params : ContactParams, optional
+    steps_online : bool
+        Report single-foot contacts as they happen (:meth:`_steps`); the offline analysis turns it off and runs
+        the same per-foot pass once over the whole series.
     """
 
-    def __init__(self, meta: VideoMeta, exercise: Exercise, params: ContactParams | None = None) -> None:
+    def __init__(self, meta: VideoMeta, exercise: Exercise, params: ContactParams | None = None,
+                 steps_online: bool = True) -> None:
         self.meta = meta
+        self.steps_online = steps_online
         self.exercise = exercise
         self.p = params or ContactParams()
         self._scale = np.array([meta.width, meta.height], np.float64)
@@ -315,6 +326,8 @@ class OnlineContactDetector:
         self._n_hops = 0
         self._pending: list[Event] = []  # takeoffs closing abandoned touchdowns, returned with the next events
         self._air_peak = float("nan")  # highest sole since the last takeoff (NaN: airborne since the start)
+        self._steps_next_s = float("-inf")  # media time of the next windowed single-foot pass
+        self._steps_last_td = float("-inf")  # touchdown of the last single-foot contact reported
 
     # ------------------------------------------------------------------ per-frame front end
     def _front(self, xyz: NDArray[np.float32], visibility: NDArray[np.float32]) -> tuple[
@@ -431,6 +444,54 @@ class OnlineContactDetector:
         if self._pending:
             events = self._pending + events
             self._pending = []
+        return events + self._steps(final=False)
+
+    def _steps(self, final: bool) -> list[Event]:
+        """Single-foot contacts (alternate-foot steps) found by the offline per-foot pass
+        (:func:`_single_foot_contacts`) run on the last ``steps_window_s`` of frames every ``steps_every_s``.
+
+        The combined (lowest-foot) switch misses most steps of a speed-rope set: the other foot is never high
+        enough for the combined sole to leave the ground. A step is reported once its takeoff is ``settle``
+        (3 frames, at least 0.1 s) old and another step has been seen within ``max_gct_s`` of it (the pass's
+        rule that steps come in sequences): 0.1-0.3 s after its takeoff, the first step of a sequence one
+        step later. Steps overlapping a two-foot contact already reported are not reported again. The
+        offline analysis runs the same function over the whole series.
+        """
+        p = self.p
+        if not self.steps_online or not self._ready or len(self.t) < 8:
+            return []
+        now = self.t[-1]
+        if not final and now < self._steps_next_s:
+            return []
+        self._steps_next_s = now + p.steps_every_s
+        lo = bisect.bisect_left(self.t, now - p.steps_window_s)
+        t = np.asarray(self.t[lo:])
+        leg_t = np.asarray(self.leg_at[lo:])
+        if not np.isfinite(leg_t).any():
+            return []
+        dt = float(np.median(np.diff(t)))
+        sigma = self.sigma if np.isfinite(self.sigma) else 0.005
+        margin = max(p.fit_margin_k * sigma, 0.005)
+        singles = _single_foot_contacts(self, t, np.array(self.pts[lo:]), np.array(self.vis[lo:]), sigma, margin,
+                                        dt, leg_t, float(np.nanmedian(leg_t)), p,
+                                        np.array(self.h[lo:])[:, :2], np.asarray(self.seg_at[lo:]))
+        settle = 0.0 if final else max(3 * dt, 0.1)
+        both = [ph.contact for ph in self.phases if ph.contact is not None and ph.contact.takeoff_s >= t[0]]
+        events: list[Event] = []
+        for c in sorted(singles, key=lambda c: c.touchdown_s):
+            if c.takeoff_s > now - settle:
+                break  # not settled: it and the steps after it wait for a later pass
+            if c.touchdown_s <= self._steps_last_td:
+                continue  # reported already (a later window may move it by a frame)
+            self._steps_last_td = max(c.touchdown_s + p.min_contact_s, 0.5 * (c.touchdown_s + c.takeoff_s))
+            if any(min(c.takeoff_s, b.takeoff_s) - max(c.touchdown_s, b.touchdown_s) > 0.5 * min(c.gct_s, b.gct_s)
+                   for b in both):
+                continue
+            self._n_hops += 1
+            c = dataclasses.replace(c, extra=c.extra | {"hop": self._n_hops, "online": "steps"})
+            events += [Event("touchdown", c.touchdown_s, {"hop": self._n_hops, "side": c.side}),
+                       Event("takeoff", c.takeoff_s, {"gct_s": c.gct_s, "standing": False, "side": c.side}),
+                       Event("contact", c.touchdown_s, c.to_dict())]
         return events
 
     def _abandon(self) -> None:
@@ -845,7 +906,7 @@ class OnlineContactDetector:
                 self._calibrate_flat(ph)
             self.phases.append(ph)
             self._open = None
-        return events
+        return events + self._steps(final=True)
 
     # ------------------------------------------------------------------ helpers
     def _frame_period(self) -> float:
@@ -1370,7 +1431,7 @@ def fuse_contacts(raw: list[Contact], tracked: list[Contact], tol_frac: float = 
 def _analyze_series(lm: Landmarks, exercise: Exercise, p: ContactParams) -> tuple[Analysis, OnlineContactDetector,
                                                                                    float]:
     """:func:`analyze_contacts` on one series; also returns its detector and frame period (s)."""
-    det = OnlineContactDetector(lm.meta, exercise, p)
+    det = OnlineContactDetector(lm.meta, exercise, p, steps_online=False)
     online_events: list[Event] = []
     for k in range(len(lm)):
         online_events += det.update(float(lm.t[k]), lm.xyz[k], lm.visibility[k])
@@ -1570,7 +1631,8 @@ def _foot_level(t: NDArray[np.float64], h: NDArray[np.float64], seg: NDArray[np.
 
 def _single_foot_contacts(det: OnlineContactDetector, t: NDArray[np.float64], pts: NDArray[np.float64],
                           vis: NDArray[np.float64], sigma: float, margin: float, dt: float,
-                          leg_t: NDArray[np.float64], leg: float, p: ContactParams) -> list[Contact]:
+                          leg_t: NDArray[np.float64], leg: float, p: ContactParams,
+                          h: NDArray[np.float64] | None = None, seg: NDArray[np.int64] | None = None) -> list[Contact]:
     """Contacts of one foot while the other is clearly off the ground (alternate-foot steps, single-leg hops).
 
     Each foot gets its own trough-relative two-threshold switch (:func:`_foot_valleys`) with thresholds from its
@@ -1589,8 +1651,9 @@ def _single_foot_contacts(det: OnlineContactDetector, t: NDArray[np.float64], pt
     Two-foot contacts stay with the combined detector. Times are the straight-line crossings of the foot's
     contact level (frame-level precision, ``dt / sqrt(12)``).
     """
-    h = np.array(det.h)[:, :2]  # (T, 2) left, right sole heights above the (lowest-foot) online floor
-    seg = np.asarray(det.seg_at)
+    # (T, 2) left, right sole heights above the (lowest-foot) online floor; ``h``/``seg`` given: a window of them
+    h = np.array(det.h)[:, :2] if h is None else h
+    seg = np.asarray(det.seg_at) if seg is None else seg
     fvis = np.min(vis[:, :, (_HEEL, _TOE)], axis=2)  # (T, 2)
     fallback = det.sigma if np.isfinite(det.sigma) else 0.0
     sf = np.array([_valley_noise(t, h[:, f], seg, float("nan"), p) for f in range(2)])
