@@ -354,3 +354,64 @@ def test_step_up_ends_when_the_lead_foot_is_back_on_the_floor(fps: float, lead: 
     assert abs(r.eccentric_s - (landed - 2.6)) < 0.066
     # the heel is up while the lead foot drives the body up; the model reads it flat in the pause at the top
     assert "heel_off_box" in r.flags and r.extra["foot_pitch_on_box_deg"] > 12.0
+
+
+def _online_reps(lm: Landmarks, exercise: str) -> list[dict]:  # type: ignore[type-arg]
+    det = make_online(exercise, lm.meta)
+    ev = []
+    for k in range(len(lm)):
+        ev += det.update(float(lm.t[k]), lm.xyz[k], lm.visibility[k])
+    ev += det.finish()
+    return [e.data for e in ev if e.type == "rep"]
+
+
+def test_deadlift_from_the_floor_counts_every_lift() -> None:
+    """A conventional deadlift: the set starts with the bar on the floor (knees bent ~107°); each rep is a lift
+    then a lowering, both drivers agree, and the lowering is the eccentric."""
+    plans = [Plan(ecc_s=1.6, con_s=1.0, pause_s=0.6, rest_before_s=1.2) for _ in range(3)]
+    clip = make_clip("deadlift", plans, first="con", from_floor=True, seed=3)
+    a = analyze(clip.lm, "deadlift")
+    assert a.params["starts_at_bottom"] is True
+    assert len(a.reps) == 3
+    # from the floor the shoulders drive the count (the hips dip at the bar on real lifts); their height is
+    # the hinge's cosine, flat near standing, so the phases come out up to ~0.2 s off the hips' timing
+    for r, tr in zip(a.reps, clip.truth["reps"], strict=True):
+        assert abs(r.start_s - tr["start_s"]) < 0.25 and abs(r.end_s - tr["end_s"]) < 0.25
+        assert abs(r.eccentric_s - 1.6) < 0.25 and abs(r.concentric_s - 1.0) < 0.25
+    assert len(_online_reps(clip.lm, "deadlift")) == 3
+    # from standing (a Romanian deadlift) the same spec starts with the lowering
+    stand = make_clip("deadlift", plans, seed=3)
+    b = analyze(stand.lm, "deadlift")
+    assert b.params["starts_at_bottom"] is False and len(b.reps) == 3
+    assert all(abs(r.eccentric_s - 1.6) < 0.15 for r in b.reps)
+
+
+
+@pytest.mark.parametrize("rest_drop_s", [None, 0.0])
+def test_shoulders_sinking_as_the_bar_lands_are_no_rep(rest_drop_s: float | None,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    """On the real deadlift clip the shoulders sink 0.3 L below their floor level for ~0.2 s as the bar lands
+    and as the lifter sets up to pull (sitting into it). The rest level must not drop to such a dip, or the
+    floor level after it reads as an excursion (a third "rep" online on that clip). ``rest_drop_s=0`` is the
+    old rule (the rest followed every drop at once) and shows the fault."""
+    from formcheck import exercises
+
+    if rest_drop_s is not None:
+        ex = exercises.EXERCISES["deadlift"]
+        assert ex.spec is not None
+        monkeypatch.setitem(exercises.EXERCISES, "deadlift", replace(ex, spec=replace(ex.spec, rest_drop_s=0.0)))
+    plans = [Plan(ecc_s=1.6, con_s=1.0, pause_s=0.6, rest_before_s=1.5) for _ in range(3)]
+    clip = make_clip("deadlift", plans, first="con", from_floor=True, seed=4)
+    lm = clip.lm
+    xyz = lm.xyz.copy()
+    sink = 0.3 * 0.88 * 300.0 / 720.0  # 0.3 leg lengths (leg 0.88 m at 300 px per metre), normalized
+    for tr in clip.truth["reps"]:  # as the bar lands, and as the lifter sets up to pull
+        m = ((lm.t >= tr["end_s"]) & (lm.t <= tr["end_s"] + 0.2)) | ((lm.t >= tr["start_s"] - 0.2) &
+                                                                      (lm.t <= tr["start_s"]))
+        xyz[m, 11:13, 1] += sink
+    lm = replace(lm, xyz=xyz)
+    n_off, n_on = len(analyze(lm, "deadlift").reps), len(_online_reps(lm, "deadlift"))
+    if rest_drop_s is None:
+        assert n_off == n_on == 3
+    else:
+        assert n_on > 3

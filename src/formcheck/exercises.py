@@ -55,6 +55,22 @@ class RepSpec:
         Shortest wait (s) after the driving signal is back at rest before a rep is finalised: the data the
         end of the rep is timed from must be in. A step-up's rep ends when the lead foot is back on the floor,
         0.3-0.7 s after the hip is down.
+    floor_start_knee_deg : float or None
+        The set may start at the bottom (a conventional deadlift starts and ends each rep with the bar on the
+        floor): when the straighter knee is bent below this angle (deg) over the first 0.5 s the athlete is
+        seen, the bottom is the rest position, the signal's sign flips and the rep starts with the concentric.
+        A standing lifter's knees are straight or soft (150-180°), a lifter at the bar's 80-120°. None: the
+        set always starts from the rest position above.
+    rest_drop_s : float
+        The rest level drops to a lower signal only once the signal has held that low this long (s); 0: at once.
+        A deadlifter's shoulders sink 0.3 L below their floor level for ~0.2 s as the bar lands and as they
+        set up to pull; with the rest dropped to such a dip the floor level after it reads as an excursion
+        (a third "rep" online on the real clip). Fast cycles (jumping jacks) need 0: their rest is brief.
+    floor_start_signal : (str, float) or None
+        Driving signal and ``min_amp`` for a set that starts at the bottom, if not ``signal``. A lifter at the
+        bar drops the hips to set up and again as the bar lands (0.3 L below the hips' floor level for
+        0.3 s on the real deadlift clip, more than the 0.12-0.15 L the hips rise in the lift), while the
+        shoulders rise 0.6-0.7 L with the bar.
     """
 
     signal: str
@@ -69,6 +85,9 @@ class RepSpec:
     view: Literal["side", "front", "any"] = "any"
     hold: bool = False
     settle_s: float = 0.8
+    floor_start_knee_deg: float | None = None
+    floor_start_signal: tuple[str, float] | None = None
+    rest_drop_s: float = 0.0
 
     def __post_init__(self) -> None:
         if self.sign not in (1, -1):
@@ -186,7 +205,9 @@ EXERCISES: dict[str, Exercise] = {
                               max_dur_s=10.0, view="side")),
         Exercise("squat", "reps", "Squat", "side or front", prescription="count reps, time phases", spec=_SQUAT),
         Exercise("deadlift", "reps", "Deadlift", "side", prescription="count reps, time phases",
-                 spec=RepSpec("hip_h_L", sign=-1, min_amp=0.1, min_dur_s=0.6, view="side")),
+                 spec=RepSpec("hip_h_L", sign=-1, min_amp=0.1, min_dur_s=0.6, view="side",
+                              floor_start_knee_deg=135.0, floor_start_signal=("shoulder_h_L", 0.25),
+                              rest_drop_s=0.25)),
         Exercise("lunge", "reps", "Lunge", "side or front", prescription="count reps, time phases",
                  spec=replace(_SQUAT, min_amp=0.1, min_dur_s=0.4)),
         Exercise("jumping_jack", "reps", "Jumping jack", "front", prescription="count reps",

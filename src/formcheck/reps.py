@@ -38,7 +38,7 @@ from __future__ import annotations
 import logging
 import math
 from collections import deque
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -48,7 +48,7 @@ from scipy import signal as sps
 
 from formcheck import features as ft
 from formcheck import signals as sg
-from formcheck.exercises import Exercise, RepSpec, Targets
+from formcheck.exercises import Exercise, Order, RepSpec, Targets
 from formcheck.types import Analysis, Event, FormcheckError, Hold, Landmarks, Rep, Side, VideoMeta
 
 log = logging.getLogger(__name__)
@@ -63,6 +63,7 @@ REL_EXIT_FRAC = 0.2
 """A turned candidate also closes once back within this fraction of its own excursion from rest."""
 REST_TAU_S = 5.0
 """Time constant (s) with which the rest level follows a slow upward drift."""
+
 MAX_GAP_S = 0.3
 """Longest gap in the landmarks (s) bridged by interpolation."""
 ABORT_GAP_S = 2.0
@@ -291,6 +292,7 @@ class RepEngine:
         self.rejected: list[dict[str, Any]] = []
         self._replaying = False
         self.trough: float | None = None
+        self._recent: deque[tuple[float, float]] = deque()  # (t, xf) of the last spec.rest_drop_s
 
     # phase names in the order they happen
     def _names(self) -> tuple[str, str, str, str]:
@@ -320,10 +322,14 @@ class RepEngine:
         self.last_valid_t = t
         if self.rest is None:
             self.rest = xf
+        self._recent.append((t, xf))
+        while self._recent[0][0] < t - self.spec.rest_drop_s:
+            self._recent.popleft()
         if not self.active:
-            if xf < self.rest:
-                self.rest = xf
-            else:
+            held = max(v for _, v in self._recent)  # the lowest level the signal has held for rest_drop_s
+            if held < self.rest:
+                self.rest = held
+            elif xf > self.rest:
                 self.rest += (xf - self.rest) * min(1.0, dt / REST_TAU_S)
         was = self.hyst.state
         on = self.hyst.update(xf - self.rest)
@@ -391,6 +397,7 @@ class RepEngine:
             return []
         self.rest = float(np.percentile(vals, 10))
         self.t_prev = rows[0][0]
+        self._recent.clear()
         ev: list[Event] = []
         self._replaying = True
         try:
@@ -812,6 +819,34 @@ def _spec(ex: Exercise) -> RepSpec:
     return ex.spec
 
 
+FLOOR_START_WINDOW_S = 0.5
+"""How long (s) from the first frame with a person the start position is judged over (:func:`starting_spec`)."""
+
+
+def starting_spec(spec: RepSpec, t: FloatArray, feat: FloatArray) -> tuple[RepSpec, bool]:
+    """The spec for a set whose first frames are ``feat`` (rows of :data:`formcheck.features.FEATURES` at
+    times ``t``), and whether it starts at the bottom.
+
+    With ``spec.floor_start_knee_deg`` set and the straighter knee's median angle over the first
+    :data:`FLOOR_START_WINDOW_S` with a person below it, the set starts at the bottom (a deadlift from the
+    floor): the bottom is the rest, so the signal's sign and the phase order flip, and the signal becomes
+    ``spec.floor_start_signal`` if set. Decided once, from the start; both drivers call this.
+    """
+    if spec.floor_start_knee_deg is None:
+        return spec, False
+    knee = np.fmax(feat[:, _FIDX["knee_left_deg"]], feat[:, _FIDX["knee_right_deg"]])
+    ok = np.isfinite(knee)
+    if not ok.any():
+        return spec, False
+    sel = ok & (t <= t[ok][0] + FLOOR_START_WINDOW_S)
+    if not float(np.median(knee[sel])) < spec.floor_start_knee_deg:
+        return spec, False
+    order: Order = "con_first" if spec.order == "ecc_first" else "ecc_first"
+    signal, min_amp = spec.floor_start_signal or (spec.signal, spec.min_amp)
+    return replace(spec, signal=signal, min_amp=min_amp, sign=-spec.sign, order=order, floor_start_knee_deg=None,
+                   floor_start_signal=None), True
+
+
 def _view(view_ratio: FloatArray) -> tuple[str, float]:
     v = view_ratio[np.isfinite(view_ratio)]
     if v.size == 0:
@@ -1182,6 +1217,8 @@ def analyze_reps(lm: Landmarks, exercise: Exercise, targets: Targets) -> Analysi
         return Analysis(summary={"count": 0}, params=_params(spec, {}))
     feat, L, floor = series_features(lm)
     t = lm.t
+    spec, from_floor = starting_spec(spec, t, feat)
+    exercise = replace(exercise, spec=spec)
     x = spec.sign * feat[:, _FIDX[spec.signal]]
     cutoff = min(spec.cutoff_hz, 0.45 * sg.sample_rate_hz(t))
     xf = sg.lowpass_t(t, x, cutoff)
@@ -1227,7 +1264,7 @@ def analyze_reps(lm: Landmarks, exercise: Exercise, targets: Targets) -> Analysi
     events.sort(key=lambda e: e.t_s)
     params = _params(spec, {"leg_length_px": round(L, 2), "floor_y_px": round(floor, 2),
                             "baseline": {k: round(v, 2) for k, v in base.items()},
-                            "submovements_per_phase": list(n_sub)})
+                            "submovements_per_phase": list(n_sub), "starts_at_bottom": from_floor})
     return Analysis(reps=reps, holds=holds, summary=summ, feedback=fb, params=params, events=events)
 
 
@@ -1277,6 +1314,9 @@ class OnlineRepDetector:
         # this same engine over the file and then refits every rep with the set's own shape.
         self.engine = RepEngine(self.spec, shape=LIVE_SHAPE)
         self.filter = _Causal(self.spec.cutoff_hz, meta.fps)
+        # a spec that may start at the bottom is decided from the first frames (starting_spec), then replayed
+        self._undecided = self.spec.floor_start_knee_deg is not None
+        self._held: list[tuple[float, FloatArray, float]] = []
         self._legs: deque[float] = deque(maxlen=300)
         self._ank: deque[float] = deque(maxlen=300)
         self._n = 0
@@ -1309,8 +1349,27 @@ class OnlineRepDetector:
             fv = np.array([float(f[n]) for n in ft.FEATURES])
         else:
             fv = np.full(len(ft.FEATURES), np.nan)
+        if self._undecided:
+            self._held.append((float(t_s), fv, float(ft.signal_confidence(vis[None, :], self.spec.signal)[0])))
+            ts = np.array([h[0] for h in self._held])
+            fs = np.array([h[1] for h in self._held])
+            seen = np.isfinite(np.fmax(fs[:, _FIDX["knee_left_deg"]], fs[:, _FIDX["knee_right_deg"]]))
+            if not seen.any() or ts[-1] < ts[seen][0] + FLOOR_START_WINDOW_S:
+                return []
+            self._decide(ts, fs)
+            held, self._held = self._held, []
+            return [e for h in held for e in self._push(h[0], h[1], h[2])]
+        return self._push(float(t_s), fv, float(ft.signal_confidence(vis[None, :], self.spec.signal)[0]))
+
+    def _decide(self, ts: FloatArray, fs: FloatArray) -> None:
+        """Fix the spec from the first frames (:func:`starting_spec`, as offline) and start the engine."""
+        self.spec, _ = starting_spec(self.spec, ts, fs)
+        self.exercise = replace(self.exercise, spec=self.spec)
+        self.engine = RepEngine(self.spec, shape=LIVE_SHAPE)
+        self._undecided = False
+
+    def _push(self, t_s: float, fv: FloatArray, conf: float) -> list[Event]:
         x = self.spec.sign * fv[_FIDX[self.spec.signal]]
-        conf = float(ft.signal_confidence(vis[None, :], self.spec.signal)[0])
         if not np.isfinite(x):
             conf = 0.0
         ev = self.engine.push(float(t_s), float(x), self.filter(float(x)), conf, fv)
@@ -1318,7 +1377,12 @@ class OnlineRepDetector:
 
     def finish(self) -> list[Event]:
         """Flush the rep still pending at the end of the stream."""
-        return self._convert(self.engine.finish())
+        out: list[Event] = []
+        if self._undecided and self._held:
+            self._decide(np.array([h[0] for h in self._held]), np.array([h[1] for h in self._held]))
+            held, self._held = self._held, []
+            out = [e for h in held for e in self._push(h[0], h[1], h[2])]
+        return out + self._convert(self.engine.finish())
 
     def _convert(self, ev: list[Event]) -> list[Event]:
         out: list[Event] = []
