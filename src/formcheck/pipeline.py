@@ -83,10 +83,21 @@ def default_tracked(exercise: str) -> bool:
 
 
 def resolved(options: PoseOptions, exercise: str | None) -> PoseOptions:
-    """``options`` with ``smooth`` and ``tracked`` decided (by exercise when None; both off without one)."""
+    """``options`` with ``smooth`` and ``tracked`` decided (by exercise when None; both off without one).
+
+    Examples
+    --------
+    >>> resolved(PoseOptions(), "pogo_hops").smooth, resolved(PoseOptions(), "pogo_hops").tracked
+    (False, True)
+    >>> resolved(PoseOptions(), "squat").smooth, resolved(PoseOptions(), "squat").tracked
+    (True, False)
+    >>> resolved(PoseOptions(tracked=True), "squat").smooth, resolved(PoseOptions(smooth=False), "pogo_hops").tracked
+    (False, False)
+    """
     smooth, tracked = options.smooth, options.tracked
     if smooth is None:
-        smooth = default_smoothing(exercise) if exercise is not None else False
+        # an explicit tracked pass asks for the unsmoothed series it runs beside
+        smooth = False if tracked else (default_smoothing(exercise) if exercise is not None else False)
         if tracked is None:
             tracked = default_tracked(exercise) if exercise is not None else False
     return PoseOptions(options.model, options.min_detection_confidence, options.min_tracking_confidence, smooth,
