@@ -1317,6 +1317,7 @@ class OnlineRepDetector:
         # a spec that may start at the bottom is decided from the first frames (starting_spec), then replayed
         self._undecided = self.spec.floor_start_knee_deg is not None
         self._held: list[tuple[float, FloatArray, float]] = []
+        self._seen_t0: float | None = None  # first frame with a knee angle
         self._legs: deque[float] = deque(maxlen=300)
         self._ank: deque[float] = deque(maxlen=300)
         self._n = 0
@@ -1351,12 +1352,11 @@ class OnlineRepDetector:
             fv = np.full(len(ft.FEATURES), np.nan)
         if self._undecided:
             self._held.append((float(t_s), fv, float(ft.signal_confidence(vis[None, :], self.spec.signal)[0])))
-            ts = np.array([h[0] for h in self._held])
-            fs = np.array([h[1] for h in self._held])
-            seen = np.isfinite(np.fmax(fs[:, _FIDX["knee_left_deg"]], fs[:, _FIDX["knee_right_deg"]]))
-            if not seen.any() or ts[-1] < ts[seen][0] + FLOOR_START_WINDOW_S:
+            if self._seen_t0 is None and np.isfinite(np.fmax(fv[_FIDX["knee_left_deg"]], fv[_FIDX["knee_right_deg"]])):
+                self._seen_t0 = float(t_s)
+            if self._seen_t0 is None or t_s < self._seen_t0 + FLOOR_START_WINDOW_S:
                 return []
-            self._decide(ts, fs)
+            self._decide(np.array([h[0] for h in self._held]), np.array([h[1] for h in self._held]))
             held, self._held = self._held, []
             return [e for h in held for e in self._push(h[0], h[1], h[2])]
         return self._push(float(t_s), fv, float(ft.signal_confidence(vis[None, :], self.spec.signal)[0]))
