@@ -470,13 +470,17 @@ class OnlineContactDetector:
         if not np.isfinite(leg_t).any():
             return []
         dt = float(np.median(np.diff(t)))
-        sigma = self.sigma if np.isfinite(self.sigma) else 0.005
-        margin = max(p.fit_margin_k * sigma, 0.005)
+        sigma, margin = self._fit_noise()
         singles = _single_foot_contacts(self, t, np.array(self.pts[lo:]), np.array(self.vis[lo:]), sigma, margin,
                                         dt, leg_t, float(np.nanmedian(leg_t)), p,
                                         np.array(self.h[lo:])[:, :2], np.asarray(self.seg_at[lo:]))
         settle = 0.0 if final else max(3 * dt, 0.1)
-        both = [ph.contact for ph in self.phases if ph.contact is not None and ph.contact.takeoff_s >= t[0]]
+        both = []  # two-foot contacts in the window (phases are in time order: walk back from the newest)
+        for ph in reversed(self.phases):
+            if ph.to_s < t[0]:
+                break
+            if ph.contact is not None:
+                both.append(ph.contact)
         events: list[Event] = []
         for c in sorted(singles, key=lambda c: c.touchdown_s):
             if c.takeoff_s > now - settle:
@@ -484,8 +488,7 @@ class OnlineContactDetector:
             if c.touchdown_s <= self._steps_last_td:
                 continue  # reported already (a later window may move it by a frame)
             self._steps_last_td = max(c.touchdown_s + p.min_contact_s, 0.5 * (c.touchdown_s + c.takeoff_s))
-            if any(min(c.takeoff_s, b.takeoff_s) - max(c.touchdown_s, b.touchdown_s) > 0.5 * min(c.gct_s, b.gct_s)
-                   for b in both):
+            if any(_same_contact(c, b) for b in both):
                 continue
             self._n_hops += 1
             c = dataclasses.replace(c, extra=c.extra | {"hop": self._n_hops, "online": "steps"})
@@ -493,6 +496,11 @@ class OnlineContactDetector:
                        Event("takeoff", c.takeoff_s, {"gct_s": c.gct_s, "standing": False, "side": c.side}),
                        Event("contact", c.touchdown_s, c.to_dict())]
         return events
+
+    def _fit_noise(self) -> tuple[float, float]:
+        """Sole-height noise for the timing fits and the margin above a contact level (leg lengths)."""
+        sigma = self.sigma if np.isfinite(self.sigma) else 0.005
+        return sigma, max(self.p.fit_margin_k * sigma, 0.005)
 
     def _abandon(self) -> None:
         """Drop the open ground phase; close its announced touchdown with a ``lost`` takeoff."""
@@ -1466,8 +1474,7 @@ def _analyze_series(lm: Landmarks, exercise: Exercise, p: ContactParams) -> tupl
     leg = float(np.nanmedian(leg_t)) if np.isfinite(leg_t).any() else det.leg_px
     fvis = np.min(vis[:, :, (_HEEL, _TOE)], axis=2)
     h = np.array([_combine(hf[k], fvis[k], p.vis_min) for k in range(len(t))])
-    sigma = det.sigma if np.isfinite(det.sigma) else 0.005
-    margin = max(p.fit_margin_k * sigma, 0.005)
+    sigma, margin = det._fit_noise()
 
     phases = det.phases
     levels, lev_n = [], []
@@ -1739,13 +1746,17 @@ def _contact(td: _Fit, to: _Fit, flight: float | None, heel: dict[str, Any], sid
                    takeoff_unc_s=to.unc_s, heel_confidence=float(heel["heel_confidence"]), extra=extra)
 
 
+def _same_contact(a: Contact, b: Contact) -> bool:
+    """Whether two contacts overlap by more than half of the shorter one (one contact seen two ways)."""
+    return min(a.takeoff_s, b.takeoff_s) - max(a.touchdown_s, b.touchdown_s) > 0.5 * min(a.gct_s, b.gct_s)
+
+
 def _merge_single_foot(both: list[Contact], singles: list[Contact], breaks: list[float] | None = None) -> list[Contact]:
     """Two-foot contacts plus single-foot ones; a two-foot contact that overlaps a single-foot contact is that
     foot's step seen through the lowest-foot signal and is dropped. Renumbers hops, sets flights (time with
     both feet off the ground before each touchdown, 0 when the previous contact had not ended; None for the
     first contact and after any of the ``breaks`` (s): stands, unseen touchdowns, detector restarts)."""
-    keep = [c for c in both if not any(min(c.takeoff_s, s.takeoff_s) - max(c.touchdown_s, s.touchdown_s)
-                                       > 0.5 * min(c.gct_s, s.gct_s) for s in singles)]
+    keep = [c for c in both if not any(_same_contact(c, s) for s in singles)]
     merged = sorted(keep + singles, key=lambda c: c.touchdown_s)
     out: list[Contact] = []
     last_off: float | None = None

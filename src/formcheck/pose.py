@@ -159,6 +159,12 @@ def _row(lms: Any, world: Any) -> NDArray[np.float32]:
     return out
 
 
+def _rows(res: Any) -> list[NDArray[np.float32]]:
+    """Every pose of a MediaPipe result, packed by :func:`_row`."""
+    worlds = res.pose_world_landmarks or [None] * len(res.pose_landmarks)
+    return [_row(p, w) for p, w in zip(res.pose_landmarks, worlds, strict=False)]
+
+
 @contextlib.contextmanager
 def _native_stderr_muted() -> Iterator[None]:
     """Silence file descriptor 2 (MediaPipe's C++ logging) unless ``FORMCHECK_MEDIAPIPE_LOGS=1``."""
@@ -368,10 +374,7 @@ class PoseEstimator:
         rows = [] if self.smooth else self._detect_on_crop(image_rgb, t_s)
         if not rows:
             img = mp.Image(image_format=mp.ImageFormat.SRGB, data=np.ascontiguousarray(image_rgb))
-            res = self._detect_full(img, ms)
-            if res.pose_landmarks:
-                worlds = res.pose_world_landmarks or [None] * len(res.pose_landmarks)
-                rows = [_row(p, w) for p, w in zip(res.pose_landmarks, worlds, strict=False)]
+            rows = _rows(self._detect_full(img, ms))
         if not rows:
             self._prev_hips = None
             return None
@@ -386,19 +389,14 @@ class PoseEstimator:
 
         img = mp.Image(image_format=mp.ImageFormat.SRGB, data=np.ascontiguousarray(image_rgb))
         res = self._detect_full(img, ms)
-        trk = None
-        if res.pose_landmarks:
-            worlds = res.pose_world_landmarks or [None]
-            trk = _row(res.pose_landmarks[0], worlds[0])
+        trk = next(iter(_rows(res)), None)  # num_poses=1: at most one
         self.last_tracked = trk
         if trk is not None:
             self._last_seen = (t_s, trk)
             self._prev_hips = trk[23:25, :2].copy()
         rows = self._detect_on_crop(image_rgb, t_s)
         if not rows:
-            res = self._image_lm().detect(img)
-            worlds = res.pose_world_landmarks or [None] * len(res.pose_landmarks)
-            rows = [_row(p, w) for p, w in zip(res.pose_landmarks, worlds, strict=False)]
+            rows = _rows(self._image_lm().detect(img))
         if not rows:
             if trk is None:
                 self._prev_hips = None
@@ -446,8 +444,7 @@ class PoseEstimator:
         if not res.pose_landmarks:
             return []
         self.crop_found += 1
-        worlds = res.pose_world_landmarks or [None] * len(res.pose_landmarks)
-        return [uncrop(_row(p, wl), box, w, h) for p, wl in zip(res.pose_landmarks, worlds, strict=False)]
+        return [uncrop(r, box, w, h) for r in _rows(res)]
 
 
 ProgressFn = Callable[[int, int], None]

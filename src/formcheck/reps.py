@@ -1356,17 +1356,18 @@ class OnlineRepDetector:
                 self._seen_t0 = float(t_s)
             if self._seen_t0 is None or t_s < self._seen_t0 + FLOOR_START_WINDOW_S:
                 return []
-            self._decide(np.array([h[0] for h in self._held]), np.array([h[1] for h in self._held]))
-            held, self._held = self._held, []
-            return [e for h in held for e in self._push(h[0], h[1], h[2])]
+            return self._decide_and_replay()
         return self._push(float(t_s), fv, float(ft.signal_confidence(vis[None, :], self.spec.signal)[0]))
 
-    def _decide(self, ts: FloatArray, fs: FloatArray) -> None:
-        """Fix the spec from the first frames (:func:`starting_spec`, as offline) and start the engine."""
-        self.spec, _ = starting_spec(self.spec, ts, fs)
+    def _decide_and_replay(self) -> list[Event]:
+        """Fix the spec from the held first frames (:func:`starting_spec`, as offline), start the engine and
+        feed it the held frames."""
+        held, self._held = self._held, []
+        self.spec, _ = starting_spec(self.spec, np.array([h[0] for h in held]), np.array([h[1] for h in held]))
         self.exercise = replace(self.exercise, spec=self.spec)
         self.engine = RepEngine(self.spec, shape=LIVE_SHAPE)
         self._undecided = False
+        return [e for h in held for e in self._push(h[0], h[1], h[2])]
 
     def _push(self, t_s: float, fv: FloatArray, conf: float) -> list[Event]:
         x = self.spec.sign * fv[_FIDX[self.spec.signal]]
@@ -1377,11 +1378,7 @@ class OnlineRepDetector:
 
     def finish(self) -> list[Event]:
         """Flush the rep still pending at the end of the stream."""
-        out: list[Event] = []
-        if self._undecided and self._held:
-            self._decide(np.array([h[0] for h in self._held]), np.array([h[1] for h in self._held]))
-            held, self._held = self._held, []
-            out = [e for h in held for e in self._push(h[0], h[1], h[2])]
+        out = self._decide_and_replay() if self._undecided and self._held else []
         return out + self._convert(self.engine.finish())
 
     def _convert(self, ev: list[Event]) -> list[Event]:
