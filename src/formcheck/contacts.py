@@ -5,7 +5,8 @@ One algorithm, two drivers
 :class:`OnlineContactDetector` runs frame by frame (live feedback). For every frame it
 
 1. converts the image landmarks to pixels and repairs left/right leg swaps (a flip of the *relative* left-right
-   foot configuration between consecutive frames, which is invariant to the common hopping motion);
+   foot configuration between consecutive frames, which is invariant to the common hopping motion, or a reversal
+   of the hip vector of a pelvis facing the camera, which cannot turn through side-on in one frame);
 2. takes each foot's sole point (the lower of heel and toe in the image) and its height above the floor in
    leg lengths (hip-knee + knee-ankle, median over the frames so far), the floor being the median sole level of
    the last contacts (before the first contact: a high percentile of the warm-up frames);
@@ -78,6 +79,13 @@ class ContactParams:
         to the previous frame's than the unswapped one.
     swap_min_leg : float
         ... and the unswapped configuration moved by more than this (leg lengths, summed over 4 joints).
+    swap_hip_min_leg : float
+        A frame's legs are also swapped back when the hip vector (left hip minus right hip) reversed since the
+        previous frame while longer than this in both (leg lengths): the pelvis cannot turn through side-on
+        between two frames (a reversal at 0.1 leg against the 0.2-0.3 leg of a pelvis facing the camera is a
+        turn of 130° or more, over 4000 °/s at 30 fps), so the model flipped the whole skeleton. This catches
+        flips the leg configuration misses when the feet alternate fast (speed step at 30 fps: the feet pass
+        each other in height between frames, so the legs' own configuration reverses legitimately).
     heel_pitch_deg : float
         Heel down when the foot pitch comes within this of the flat-foot pitch (degrees): 3° is a heel within
         about 1.4 cm of the floor on a 26 cm foot (heel-to-toe); heels kept up in pogo hops stay 2-4 cm up.
@@ -168,6 +176,7 @@ class ContactParams:
     vis_min: float = 0.5
     swap_ratio: float = 0.4
     swap_min_leg: float = 0.15
+    swap_hip_min_leg: float = 0.1
     heel_pitch_deg: float = 3.0
     heel_smooth_s: float = 0.03
     heel_early_k: float = 1.0
@@ -345,12 +354,24 @@ class OnlineContactDetector:
             c_id = float(np.nansum(np.linalg.norm(d_now - d_prev, axis=-1)))
             c_sw = float(np.nansum(np.linalg.norm(d_now + d_prev, axis=-1)))
             leg = self.leg_px if np.isfinite(self.leg_px) else float(np.nanmedian(_leg_px(pts)))
-            if np.isfinite(leg) and c_sw < self.p.swap_ratio * c_id and c_id > self.p.swap_min_leg * leg:
+            if np.isfinite(leg) and (self._hips_reversed(pts, prev, leg)
+                                     or (c_sw < self.p.swap_ratio * c_id and c_id > self.p.swap_min_leg * leg)):
                 self._swapped = not self._swapped
                 self.swaps_repaired += 1
                 pts = pts[::-1].copy()
                 vis = vis[::-1].copy()
         return pts, vis
+
+    def _hips_reversed(self, pts: NDArray[np.float64], prev: NDArray[np.float64], leg: float) -> bool:
+        """Whether the hip vector (left minus right hip, px) of ``pts`` points against that of ``prev`` while both are
+        longer than ``swap_hip_min_leg`` leg lengths (``leg`` in px): a whole-skeleton left/right flip of the model
+        (see :class:`ContactParams`). A pelvis seen side-on (shorter vectors) decides nothing."""
+        u_now = pts[0, _HIP] - pts[1, _HIP]
+        u_prev = prev[0, _HIP] - prev[1, _HIP]
+        bar = self.p.swap_hip_min_leg * leg
+        if not (np.all(np.isfinite(u_now)) and np.all(np.isfinite(u_prev))):
+            return False
+        return bool(np.linalg.norm(u_now) > bar and np.linalg.norm(u_prev) > bar and float(np.dot(u_now, u_prev)) < 0)
 
     def _heights(self, pts: NDArray[np.float64], vis: NDArray[np.float64]) -> NDArray[np.float64]:
         """Sole heights (leg lengths) of left, right and the lowest reliable foot."""
