@@ -104,6 +104,23 @@ def test_single_leg_box_squat_per_leg_counts_sets_and_asymmetry() -> None:
     assert all(r.extra["depth_hip_above_knee_L"] > 0 for r in a.reps)
 
 
+def test_working_leg_judged_over_the_rep_when_the_model_mixes_the_legs_up_at_the_bottom() -> None:
+    # the model's failure on a rendered box squat (seed 2): around the bottom of a deep single-leg squat it puts
+    # the two lower legs' labels the wrong way round; the rest of the rep shows the free foot clearly off the floor
+    plans = [Plan(4.0, 0.6, 1.2, side=s) for s in ("left", "left", "right", "right")]
+    clip = make_clip("single_leg_box_squat", plans, seed=21)
+    lm = clip.lm
+    xyz = lm.xyz.copy()
+    lower = np.array([[25, 26], [27, 28], [29, 30], [31, 32]])  # knees, ankles, heels, foot indices
+    for q in clip.truth["reps"]:
+        near = np.abs(lm.t - q["bottom_s"]) <= 0.25
+        for a_, b_ in lower:
+            xyz[near, a_], xyz[near, b_] = lm.xyz[near, b_], lm.xyz[near, a_]
+    mixed = replace(lm, xyz=xyz)
+    assert [r.side for r in analyze(lm, "single_leg_box_squat").reps] == ["left", "left", "right", "right"]
+    assert [r.side for r in analyze(mixed, "single_leg_box_squat").reps] == ["left", "left", "right", "right"]
+
+
 def test_offset_squat_bar_tilt_on_third_rep_from_the_front() -> None:
     clip = make_clip("offset_back_squat", [Plan(3.0, 0.3, 1.5, tilt_deg=t) for t in (0, 0, -9, 0)], yaw_deg=0.0,
                      seed=8)
