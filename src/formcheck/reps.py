@@ -582,12 +582,6 @@ def _fseg(rr: RawRep, name: str, t0: float, t1: float) -> FloatArray:
     return np.asarray(col[m])
 
 
-def _fmed(rr: RawRep, name: str, t0: float, t1: float) -> float:
-    """Median of feature ``name`` over ``[t0, t1]`` (s); at the nearest sample's time when the span is empty."""
-    seg = _fseg(rr, name, t0, t1)
-    return float(np.median(seg)) if seg.size else _fv(rr, name, 0.5 * (t0 + t1))
-
-
 SIDE_EDGE_FRAC = 0.3
 """A single-leg rep's working side is judged from the end of its first 30 % of lowering to the start of its last
 30 % of rising: the free foot is clearly off the floor there, and a bottom where the model merges the two ankles
@@ -610,10 +604,11 @@ def _decide_side(rr: RawRep, ex: Exercise, targets: Targets) -> Side | None:
         d1 = rr.turn_start_s - rr.start_s
         d2 = rr.end_s - rr.turn_end_s
         t0, t1 = rr.start_s + SIDE_EDGE_FRAC * d1, rr.end_s - SIDE_EDGE_FRAC * d2
-        dh = _fmed(rr, "ankle_h_left_L", t0, t1) - _fmed(rr, "ankle_h_right_L", t0, t1)
+        tm, hw = 0.5 * (t0 + t1), 0.5 * (t1 - t0)
+        dh = _fv(rr, "ankle_h_left_L", tm, hw) - _fv(rr, "ankle_h_right_L", tm, hw)
         if np.isfinite(dh) and abs(dh) > 0.05:
             return "right" if dh > 0 else "left"
-        dk = _fmed(rr, "knee_left_deg", t0, t1) - _fmed(rr, "knee_right_deg", t0, t1)
+        dk = _fv(rr, "knee_left_deg", tm, hw) - _fv(rr, "knee_right_deg", tm, hw)
         return "right" if dk > 0 else "left"
     if spec.side_mode == "front_leg":
         dk = _fv(rr, "knee_left_deg", tb) - _fv(rr, "knee_right_deg", tb)
