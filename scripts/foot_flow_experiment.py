@@ -33,6 +33,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from formcheck.types import Landmarks
+from formcheck.video import open_video
 
 FloatArray = NDArray[np.float64]
 TOES = {"left": 31, "right": 32}
@@ -40,15 +41,9 @@ _LK = {"winSize": (9, 9), "maxLevel": 2, "criteria": (cv2.TERM_CRITERIA_EPS | cv
 
 
 def _gray_frames(path: Path) -> list[NDArray[np.uint8]]:
-    cap = cv2.VideoCapture(str(path))
-    out: list[NDArray[np.uint8]] = []
-    while True:
-        ok, f = cap.read()
-        if not ok:
-            break
-        out.append(np.asarray(cv2.cvtColor(f, cv2.COLOR_BGR2GRAY), np.uint8))
-    cap.release()
-    return out
+    """Every frame of ``path`` in grey, decoded as the pose stage decodes it (same frames as ``landmarks.npz``)."""
+    with open_video(path) as src:
+        return [np.asarray(cv2.cvtColor(f.image, cv2.COLOR_BGR2GRAY), np.uint8) for f in src]
 
 
 def toe_track(gray: list[NDArray[np.uint8]], toe_px: FloatArray, a: int, b: int, box_px: int,
