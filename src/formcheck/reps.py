@@ -1329,7 +1329,7 @@ class OnlineRepDetector:
         self.filter = _Causal(self.spec.cutoff_hz, meta.fps)
         # a spec that may start at the bottom is decided from the first frames (starting_spec), then replayed
         self._undecided = self.spec.floor_start_knee_deg is not None
-        self._held: list[tuple[float, FloatArray, float]] = []
+        self._held: list[tuple[float, FloatArray, FloatArray]] = []  # (t, features, visibility)
         self._seen_t0: float | None = None  # first frame with a knee angle
         self._legs: deque[float] = deque(maxlen=300)
         self._ank: deque[float] = deque(maxlen=300)
@@ -1364,13 +1364,13 @@ class OnlineRepDetector:
         else:
             fv = np.full(len(ft.FEATURES), np.nan)
         if self._undecided:
-            self._held.append((float(t_s), fv, float(ft.signal_confidence(vis[None, :], self.spec.signal)[0])))
+            self._held.append((float(t_s), fv, np.array(vis, np.float64)))
             if self._seen_t0 is None and np.isfinite(np.fmax(fv[_FIDX["knee_left_deg"]], fv[_FIDX["knee_right_deg"]])):
                 self._seen_t0 = float(t_s)
             if self._seen_t0 is None or t_s < self._seen_t0 + FLOOR_START_WINDOW_S:
                 return []
             return self._decide_and_replay()
-        return self._push(float(t_s), fv, float(ft.signal_confidence(vis[None, :], self.spec.signal)[0]))
+        return self._push(float(t_s), fv, vis)
 
     def _decide_and_replay(self) -> list[Event]:
         """Fix the spec from the held first frames (:func:`starting_spec`, as offline), start the engine and
@@ -1382,10 +1382,10 @@ class OnlineRepDetector:
         self._undecided = False
         return [e for h in held for e in self._push(h[0], h[1], h[2])]
 
-    def _push(self, t_s: float, fv: FloatArray, conf: float) -> list[Event]:
+    def _push(self, t_s: float, fv: FloatArray, vis: FloatArray) -> list[Event]:
+        # the confidence of the decided spec's signal: a held frame is pushed only after starting_spec has chosen it
         x = self.spec.sign * fv[_FIDX[self.spec.signal]]
-        if not np.isfinite(x):
-            conf = 0.0
+        conf = float(ft.signal_confidence(vis[None, :], self.spec.signal)[0]) if np.isfinite(x) else 0.0
         ev = self.engine.push(float(t_s), float(x), self.filter(float(x)), conf, fv)
         return self._convert(ev)
 
