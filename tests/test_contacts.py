@@ -13,7 +13,7 @@ from tests.fixtures.hops import HopTruth, make_hops, make_steps, raise_feet
 from formcheck import skeleton as sk
 from formcheck.contacts import ContactParams, OnlineContactDetector, analyze_contacts, fmt_duration, fuse_contacts
 from formcheck.exercises import get_exercise
-from formcheck.types import Analysis, Contact, Event, Landmarks, jsonable
+from formcheck.types import Analysis, Contact, Event, Landmarks, ShoeEvents, jsonable
 
 POGO = get_exercise("pogo_hops")
 
@@ -593,3 +593,50 @@ def test_live_detector_reports_alternate_foot_steps_like_the_offline_pass() -> N
     n_plain = sum(e.type == "contact" for k in range(len(lm))
                   for e in plain.update(float(lm.t[k]), lm.xyz[k], lm.visibility[k]))
     assert n_plain < len(offline)
+
+
+def _shoe_rows(contacts: list[Contact], td_off: tuple[float, float], to_off: tuple[float, float],
+               unc_s: float = 0.001) -> ShoeEvents:
+    """Shoe events for both feet of every contact: estimate = the contact's time, time = it plus an offset."""
+    rows = []
+    for c in contacts:
+        for f in (0, 1):
+            rows.append((0, f, c.touchdown_s, c.touchdown_s + td_off[f], unc_s, 6))
+            rows.append((1, f, c.takeoff_s, c.takeoff_s + to_off[f], unc_s, 6))
+    return ShoeEvents(*(np.asarray(col) for col in zip(*rows, strict=True)))
+
+
+def test_shoe_timed_events_replace_the_landmark_times_and_the_derived_figures_follow() -> None:
+    lm, _ = make_hops(fps=240, n_hops=5, seed=3)
+    base = analyze_contacts(lm, get_exercise("pogo_hops")).contacts
+    assert len(base) == 5
+    # the two feet agree within their uncertainty: their mean; touchdowns 2 ms earlier, takeoffs 1 ms later
+    shoe = _shoe_rows(base, (-0.0025, -0.0015), (0.0005, 0.0015))
+    got = analyze_contacts(dataclasses.replace(lm, shoe_events=shoe), get_exercise("pogo_hops"))
+    assert got.params["shoe_flow"] == {"touchdowns": 5, "takeoffs": 5, "of": 5}
+    for b, c in zip(base, got.contacts, strict=True):
+        assert c.touchdown_s == pytest.approx(b.touchdown_s - 0.002, abs=1e-9)
+        assert c.takeoff_s == pytest.approx(b.takeoff_s + 0.001, abs=1e-9)
+        assert c.gct_s == pytest.approx(b.gct_s + 0.003, abs=1e-9)
+        assert c.touchdown_unc_s == pytest.approx(0.001 / np.sqrt(2))
+        assert c.extra["touchdown_landmark_s"] == b.touchdown_s and c.extra["touchdown_method"] == "shoe flow"
+    for prev, c in pairwise(got.contacts):
+        assert c.flight_s == pytest.approx(c.touchdown_s - prev.takeoff_s, abs=1e-9)
+        assert c.extra["jump_height_m"] == pytest.approx(9.81 * c.flight_s**2 / 8)
+        assert c.extra["rsi_ft"] == pytest.approx(c.flight_s / c.gct_s)
+    assert got.summary["median_gct_s"] == pytest.approx(float(np.median([c.gct_s for c in got.contacts])))
+
+
+def test_feet_that_disagree_give_the_first_down_and_the_last_up_and_far_estimates_are_not_used() -> None:
+    lm, _ = make_hops(fps=240, n_hops=3, seed=4)
+    base = analyze_contacts(lm, get_exercise("pogo_hops")).contacts
+    shoe = _shoe_rows(base, (-0.008, 0.0), (0.0, 0.009))  # 8-9 ms apart, uncertainty 1 ms: they disagree
+    got = analyze_contacts(dataclasses.replace(lm, shoe_events=shoe), get_exercise("pogo_hops")).contacts
+    for b, c in zip(base, got, strict=True):
+        assert c.touchdown_s == pytest.approx(b.touchdown_s - 0.008)
+        assert c.takeoff_s == pytest.approx(b.takeoff_s + 0.009)
+    # measured around other times (e.g. a saved file from older code): not matched, the landmark times stay
+    moved = dataclasses.replace(shoe, estimate_s=shoe.estimate_s + 0.05)
+    kept = analyze_contacts(dataclasses.replace(lm, shoe_events=moved), get_exercise("pogo_hops")).contacts
+    assert [c.touchdown_s for c in kept] == [c.touchdown_s for c in base]
+    assert all(c.extra["touchdown_method"] != "shoe flow" for c in kept)

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from tests.fixtures.hops import make_hops
 
-from formcheck.types import FormcheckError, Landmarks
+from formcheck.types import FormcheckError, Landmarks, ShoeEvents
 
 
 def test_landmarks_with_a_tracked_pass_round_trip(tmp_path: Path) -> None:
@@ -39,3 +39,20 @@ def test_not_a_landmarks_file(tmp_path: Path) -> None:
     np.savez(tmp_path / "x.npz", a=np.zeros(3))
     with pytest.raises(FormcheckError, match="not a formcheck landmarks file"):
         Landmarks.load(tmp_path / "x.npz")
+
+
+def test_shoe_events_round_trip_with_the_landmarks(tmp_path: Path) -> None:
+    lm, _ = make_hops(fps=60, n_hops=2, seed=0)
+    shoe = ShoeEvents(np.array([0, 1]), np.array([1, 1]), np.array([0.5, 0.7]), np.array([0.501, np.nan]),
+                      np.array([0.001, np.nan]), np.array([6, 0]))
+    dataclasses.replace(lm, shoe_events=shoe).save(tmp_path / "lm.npz")
+    back = Landmarks.load(tmp_path / "lm.npz").shoe_events
+    assert back is not None and len(back) == 2
+    for name in ShoeEvents.FIELDS:
+        np.testing.assert_array_equal(getattr(back, name), getattr(shoe, name))
+    lm.save(tmp_path / "plain.npz")
+    assert Landmarks.load(tmp_path / "plain.npz").shoe_events is None
+    with pytest.raises(ValueError, match="0 or 1"):
+        ShoeEvents(np.array([2]), np.array([0]), np.zeros(1), np.zeros(1), np.zeros(1), np.zeros(1))
+    with pytest.raises(ValueError, match="expected shape"):
+        ShoeEvents(np.array([0, 1]), np.array([0]), np.zeros(2), np.zeros(2), np.zeros(2), np.zeros(2))

@@ -7,6 +7,7 @@ from fractions import Fraction
 from pathlib import Path
 
 import av
+import cv2
 import numpy as np
 import pytest
 
@@ -128,6 +129,20 @@ def test_frames_are_streamed_not_buffered(tmp_path: Path) -> None:
         assert src.meta.frame_count == 1 or src.meta.frame_count == 30  # provisional until the end
         rest = list(it)
     assert len(rest) == 29
+
+
+def test_grey_pixels_of_selected_frames_only(tmp_path: Path) -> None:
+    path = tmp_path / "s.mp4"
+    _write_with_pyav(path, list(range(10)), Fraction(1, 30))
+    with open_video(path, "gray", select={2, 5}) as src:
+        frames = list(src)
+    assert [f.index for f in frames] == list(range(10))
+    assert [f.index for f in frames if f.image.size] == [2, 5]
+    assert frames[2].image.ndim == 2 and frames[2].image.dtype == np.uint8
+    with open_video(path) as src:
+        bgr = [f.image for f in src]
+    grey = cv2.cvtColor(bgr[5], cv2.COLOR_BGR2GRAY)
+    assert np.abs(frames[5].image.astype(int) - grey.astype(int)).max() <= 3  # same frame, limited-range luma
 
 
 @pytest.mark.footage

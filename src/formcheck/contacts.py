@@ -41,7 +41,7 @@ from numpy.typing import NDArray
 from formcheck import skeleton as sk
 from formcheck.exercises import Exercise
 from formcheck.signals import match_nearest, runs
-from formcheck.types import Analysis, Contact, ContactSide, Event, Landmarks, VideoMeta
+from formcheck.types import Analysis, Contact, ContactSide, Event, Landmarks, ShoeEvents, VideoMeta
 
 log = logging.getLogger(__name__)
 
@@ -1373,13 +1373,23 @@ def analyze_contacts(lm: Landmarks, exercise: Exercise, params: ContactParams | 
     """
     p = params or ContactParams()
     if lm.tracked is None:
-        return _analyze_series(lm, exercise, p)[0]
-    raw, det, dt = _analyze_series(dataclasses.replace(lm, tracked=None), exercise, p)
-    trk = _analyze_series(lm.tracked, exercise, p)[0]
-    contacts, info = fuse_contacts(raw.contacts, trk.contacts)
+        raw, det, dt = _analyze_series(lm, exercise, p)
+        contacts, params_out = raw.contacts, raw.params
+    else:
+        raw, det, dt = _analyze_series(dataclasses.replace(lm, tracked=None), exercise, p)
+        trk = _analyze_series(lm.tracked, exercise, p)[0]
+        contacts, info = fuse_contacts(raw.contacts, trk.contacts)
+        params_out = raw.params | {"tracked_pass": info}
+    if lm.shoe_events is not None and contacts:
+        contacts = apply_shoe_events(contacts, lm.shoe_events)
+        params_out = params_out | {"shoe_flow": {
+            "touchdowns": sum(c.extra.get("touchdown_method") == "shoe flow" for c in contacts),
+            "takeoffs": sum(c.extra.get("takeoff_method") == "shoe flow" for c in contacts),
+            "of": len(contacts)}}
+    elif lm.tracked is None:
+        return raw
     return Analysis(contacts=contacts, summary=_summary(contacts, det, dt, exercise),
-                    feedback=_feedback(contacts, det, dt, exercise), params=raw.params | {"tracked_pass": info},
-                    events=_events(contacts))
+                    feedback=_feedback(contacts, det, dt, exercise), params=params_out, events=_events(contacts))
 
 
 def fuse_contacts(raw: list[Contact], tracked: list[Contact], tol_frac: float = 0.4,
@@ -1758,13 +1768,82 @@ def _contact(td: _Fit, to: _Fit, flight: float | None, heel: dict[str, Any], sid
         "heel_observable": heel["heel_observable"],
         "heel_judged": heel["heel_judged"],
         "heel_t_s": heel["heel_t_s"],
-        "jump_height_m": None if flight is None else G_M_S2 * flight**2 / 8.0,
-        "rsi": None if flight is None or gct <= 0 else G_M_S2 * flight**2 / 8.0 / gct,
-        "rsi_ft": None if flight is None or gct <= 0 else flight / gct,
+        **_jump(flight, gct),
     })
     return Contact(touchdown_s=td.t_s, takeoff_s=to.t_s, gct_s=gct, flight_s=flight,
                    heel_touch=bool(heel["heel_touch"]), side=side, touchdown_unc_s=td.unc_s,
                    takeoff_unc_s=to.unc_s, heel_confidence=float(heel["heel_confidence"]), extra=extra)
+
+
+def _jump(flight: float | None, gct: float) -> dict[str, float | None]:
+    """Jump height from the flight time (h = g t^2 / 8, m) and reactive strength (height / GCT, flight / GCT)."""
+    return {
+        "jump_height_m": None if flight is None else G_M_S2 * flight**2 / 8.0,
+        "rsi": None if flight is None or gct <= 0 else G_M_S2 * flight**2 / 8.0 / gct,
+        "rsi_ft": None if flight is None or gct <= 0 else flight / gct,
+    }
+
+
+def _shoe_time(shoe: ShoeEvents, kind: int, feet: tuple[int, ...], estimate_s: float, tol_s: float,
+               later: bool) -> tuple[float, float, int] | None:
+    """The shoe-timed event matching a contact's event (``kind`` at ``estimate_s``, within ``tol_s``).
+
+    One foot: its time. Both feet: the mean of the two, weighted by their uncertainties, when they agree within
+    twice their combined uncertainty; else the first foot down (touchdown) or the last up (takeoff, ``later``);
+    the one foot that was timed when the other was not. Returns (t_s, unc_s, points) or None.
+    """
+    got = []
+    for f in feet:
+        m = (shoe.kind == kind) & (shoe.foot == f) & (np.abs(shoe.estimate_s - estimate_s) <= tol_s)
+        m &= np.isfinite(shoe.t_s)
+        if m.any():
+            k = int(np.flatnonzero(m)[np.argmin(np.abs(shoe.estimate_s[m] - estimate_s))])
+            got.append((float(shoe.t_s[k]), float(shoe.unc_s[k]), int(shoe.n_points[k])))
+    if not got:
+        return None
+    if len(got) == 1:
+        return got[0]
+    (ta, ua, na), (tb, ub, nb) = got
+    if abs(ta - tb) <= 2.0 * math.hypot(ua, ub):
+        wa, wb = 1.0 / ua**2, 1.0 / ub**2
+        return (wa * ta + wb * tb) / (wa + wb), 1.0 / math.sqrt(wa + wb), na + nb
+    return max(got) if later else min(got)
+
+
+def apply_shoe_events(contacts: list[Contact], shoe: ShoeEvents) -> list[Contact]:
+    """Re-time contacts with the events measured on the shoes (:mod:`formcheck.footflow`).
+
+    Each touchdown and takeoff that has a shoe-timed event measured around it (the shoe measurement's
+    ``estimate_s`` within the event's uncertainty, at least 1 ms) takes that time and uncertainty; contact
+    and flight times, jump height and reactive strength follow. The landmark times are kept in ``extra``
+    (``touchdown_landmark_s``, ``takeoff_landmark_s``); the methods become ``"shoe flow"``.
+    A flight keeps its reference: the contact whose takeoff it was measured from.
+    """
+    out: list[Contact] = []
+    for i, c in enumerate(contacts):
+        feet = (0, 1) if c.side == "both" else (_SIDES.index(c.side),)
+        td = _shoe_time(shoe, 0, feet, c.touchdown_s, max(c.touchdown_unc_s, 1e-3), later=False)
+        to = _shoe_time(shoe, 1, feet, c.takeoff_s, max(c.takeoff_unc_s, 1e-3), later=True)
+        td_s, td_unc = (td[0], td[1]) if td else (c.touchdown_s, c.touchdown_unc_s)
+        to_s, to_unc = (to[0], to[1]) if to else (c.takeoff_s, c.takeoff_unc_s)
+        if not to_s >= td_s:
+            td = to = None
+            td_s, td_unc, to_s, to_unc = c.touchdown_s, c.touchdown_unc_s, c.takeoff_s, c.takeoff_unc_s
+        extra = dict(c.extra)
+        if td:
+            extra.update(touchdown_method="shoe flow", touchdown_landmark_s=c.touchdown_s, touchdown_points=td[2])
+        if to:
+            extra.update(takeoff_method="shoe flow", takeoff_landmark_s=c.takeoff_s, takeoff_points=to[2])
+        flight = c.flight_s
+        if flight is not None:
+            ref = c.touchdown_s - flight  # the takeoff the flight was measured from
+            prev = [j for j in range(i) if abs(contacts[j].takeoff_s - ref) < 1e-6]
+            ref_new = out[prev[-1]].takeoff_s if prev else ref
+            flight = max(0.0, td_s - ref_new) if flight > 0 or prev else flight
+        out.append(dataclasses.replace(c, touchdown_s=td_s, takeoff_s=to_s, gct_s=to_s - td_s, flight_s=flight,
+                                       touchdown_unc_s=td_unc, takeoff_unc_s=to_unc,
+                                       extra=extra | _jump(flight, to_s - td_s)))
+    return out
 
 
 def _same_contact(a: Contact, b: Contact) -> bool:

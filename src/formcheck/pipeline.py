@@ -8,6 +8,7 @@ no partial output.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import os
 import shutil
@@ -16,11 +17,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
+from formcheck import footflow
 from formcheck.analysis import analyze
 from formcheck.exercises import Targets, get_exercise
 from formcheck.pose import ProgressFn, estimate_video
 from formcheck.report import build_report, feet_in_frame_fraction, write_json
 from formcheck.types import FormcheckError, Landmarks, publish
+from formcheck.video import open_video
 
 log = logging.getLogger(__name__)
 
@@ -111,6 +116,35 @@ def run_pose(video: str | Path, options: PoseOptions | None = None, progress: Pr
                           smooth=bool(o.smooth), tracked=bool(o.tracked))
 
 
+def shoe_timing(lm: Landmarks, video: str | Path, exercise: str) -> Landmarks:
+    """``lm`` with its ground-contact events re-timed from the shoes in ``video`` (:mod:`formcheck.footflow`).
+
+    Runs the contact analysis once to find the events, decodes the video a second time keeping only the
+    frames around them, and stores the result as ``lm.shoe_events`` (so re-analysis of the saved landmarks
+    keeps it). Unchanged below :data:`formcheck.footflow.MIN_FPS`, for non-hop exercises, or when no contact
+    was found.
+    """
+    if get_exercise(exercise).kind != "contacts" or not footflow.usable(lm.t):
+        return lm
+    contacts = analyze(lm, exercise, get_exercise(exercise).targets).contacts
+    requests = []
+    for c in contacts:
+        for f in (0, 1) if c.side == "both" else ((0,) if c.side == "left" else (1,)):
+            requests += [footflow.ShoeRequest(footflow.TOUCHDOWN, f, c.touchdown_s),
+                         footflow.ShoeRequest(footflow.TAKEOFF, f, c.takeoff_s)]
+    if not requests:
+        return lm
+    need = footflow.frames_needed(lm.t, requests)
+    with open_video(video, "gray", select=need) as src:
+        try:
+            shoe = footflow.time_events(lm, ((f.index, f.t_s, f.image) for f in src if f.image.size), requests)
+        except ValueError as exc:  # not the frames the landmarks came from
+            log.warning("%s: shoe timing skipped: %s", video, exc)
+            return lm
+    log.info("shoe timing: %d of %d events timed from the shoes", int(np.isfinite(shoe.t_s).sum()), len(shoe))
+    return dataclasses.replace(lm, shoe_events=shoe)
+
+
 def report_from_landmarks(
     lm: Landmarks, exercise: str, targets: Targets | None = None, params: dict[str, Any] | None = None
 ) -> dict[str, Any]:
@@ -190,6 +224,8 @@ def analyze_file(
     elif video is not None:
         lm = run_pose(video, po, progress)
         src_path = str(video)
+        if lm.detected.any():
+            lm = shoe_timing(lm, video, exercise)
     else:
         raise FormcheckError("give a video or --landmarks FILE.npz")
     if len(lm) == 0 or not lm.detected.any():

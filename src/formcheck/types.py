@@ -97,6 +97,52 @@ def _check(name: str, arr: NDArray[Any], shape: tuple[int, ...]) -> None:
 
 
 @dataclass(frozen=True, eq=False)
+class ShoeEvents:
+    """Contact events timed from the image motion of the shoes (:mod:`formcheck.footflow`), one row per event
+    and foot.
+
+    Attributes
+    ----------
+    kind : (N,) int8
+        0 touchdown, 1 takeoff.
+    foot : (N,) int8
+        0 left, 1 right.
+    estimate_s : (N,) float64
+        The landmark-based event time the measurement window was centred on (s).
+    t_s : (N,) float64
+        The event time from the shoe's sole points (s); NaN where the shoe could not time it.
+    unc_s : (N,) float64
+        One-sigma uncertainty of ``t_s`` (s); NaN where ``t_s`` is.
+    n_points : (N,) int32
+        Sole points that timed the event.
+    """
+
+    kind: NDArray[np.int8]
+    foot: NDArray[np.int8]
+    estimate_s: NDArray[np.float64]
+    t_s: NDArray[np.float64]
+    unc_s: NDArray[np.float64]
+    n_points: NDArray[np.int32]
+
+    FIELDS = ("kind", "foot", "estimate_s", "t_s", "unc_s", "n_points")
+    _DTYPES = (np.int8, np.int8, np.float64, np.float64, np.float64, np.int32)
+
+    def __post_init__(self) -> None:
+        n = None
+        for name, dt in zip(self.FIELDS, self._DTYPES, strict=True):
+            arr = np.asarray(getattr(self, name), dtype=dt)
+            if arr.ndim != 1 or (n is not None and arr.shape[0] != n):
+                raise ValueError(f"ShoeEvents.{name}: expected shape ({n if n is not None else 'N'},), got {arr.shape}")
+            n = arr.shape[0]
+            object.__setattr__(self, name, arr)
+        if not np.isin(self.kind, (0, 1)).all() or not np.isin(self.foot, (0, 1)).all():
+            raise ValueError("ShoeEvents: kind and foot must be 0 or 1")
+
+    def __len__(self) -> int:
+        return int(self.kind.shape[0])
+
+
+@dataclass(frozen=True, eq=False)
 class Landmarks:
     """A pose time series for one person.
 
@@ -121,6 +167,9 @@ class Landmarks:
         The same frames from a second pass of the model with MediaPipe's tracking and temporal smoothing on
         (steadier person tracking, but events lag 20-60 ms), when the pose stage ran both; None otherwise.
         The main series is then the unsmoothed one.
+    shoe_events : ShoeEvents or None
+        Ground-contact events re-timed from optical flow on the shoes in the video frames (high frame rates
+        only, see :mod:`formcheck.footflow`), saved with the landmarks so that re-analysis keeps them.
     """
 
     t: NDArray[np.float64]
@@ -131,6 +180,7 @@ class Landmarks:
     meta: VideoMeta
     model: str = "unknown"
     tracked: Landmarks | None = None
+    shoe_events: ShoeEvents | None = None
 
     def __post_init__(self) -> None:
         t = np.asarray(self.t, dtype=np.float64)
@@ -216,6 +266,8 @@ class Landmarks:
             tr = self.tracked
             extra = {"tracked_xyz": tr.xyz, "tracked_visibility": tr.visibility, "tracked_presence": tr.presence,
                      "tracked_world": tr.world}
+        if self.shoe_events is not None:
+            extra.update({f"shoe_{k}": getattr(self.shoe_events, k) for k in ShoeEvents.FIELDS})
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp.npz")
         os.close(fd)
         try:
@@ -253,8 +305,11 @@ class Landmarks:
                 if "tracked_xyz" in z:
                     tracked = cls(z["t"], z["tracked_xyz"], z["tracked_visibility"], z["tracked_presence"],
                                   z["tracked_world"], meta, str(z["model"]))
+                shoe = None
+                if "shoe_kind" in z:
+                    shoe = ShoeEvents(*(z[f"shoe_{k}"] for k in ShoeEvents.FIELDS))
                 return cls(z["t"], z["xyz"], z["visibility"], z["presence"], z["world"], meta, str(z["model"]),
-                           tracked)
+                           tracked, shoe)
         except FormcheckError:
             raise
         except (OSError, ValueError, KeyError) as exc:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 import os
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
@@ -34,7 +34,7 @@ log = logging.getLogger(__name__)
 VIDEO_EXTENSIONS = (".mp4", ".mov", ".m4v", ".avi", ".mkv", ".webm", ".mpg", ".mpeg", ".wmv", ".3gp")
 """File extensions treated as videos when scanning folders."""
 
-PixelFormat = Literal["bgr24", "rgb24"] | None
+PixelFormat = Literal["bgr24", "rgb24", "gray"] | None
 
 
 @dataclass(frozen=True)
@@ -88,14 +88,19 @@ class VideoSource:
     ----------
     path : path-like
         Any file FFmpeg can read.
-    pixel_format : {"bgr24", "rgb24"} or None
-        Pixel format of ``Frame.image``; None skips the pixel conversion (``image`` is
-        empty) for timestamp and metadata scans.
+    pixel_format : {"bgr24", "rgb24", "gray"} or None
+        Pixel format of ``Frame.image`` (``gray``: an (H, W) array); None skips the pixel conversion
+        (``image`` is empty) for timestamp and metadata scans.
+    select : collection of int or None
+        Convert the pixels of these frame indices only (the others come with an empty ``image``);
+        None converts every frame.
     """
 
-    def __init__(self, path: str | Path, pixel_format: PixelFormat = "bgr24") -> None:
+    def __init__(self, path: str | Path, pixel_format: PixelFormat = "bgr24",
+                 select: Collection[int] | None = None) -> None:
         self.path = Path(path)
         self.pixel_format = pixel_format
+        self._select = None if select is None else frozenset(select)
         if not self.path.exists():
             raise _fail(self.path, "no such file")
         if self.path.is_dir():
@@ -176,7 +181,7 @@ class VideoSource:
                     self._t0 = t_abs
                     self.rotation_deg = _rotation_cw(float(getattr(frame, "rotation", 0) or 0))
                 t_rel = t_abs - self._t0
-                if self.pixel_format is None:
+                if self.pixel_format is None or (self._select is not None and self._count not in self._select):
                     image = _NO_PIXELS
                 else:
                     pixels = cast(NDArray[np.uint8], frame.to_ndarray(format=self.pixel_format))
@@ -191,9 +196,10 @@ class VideoSource:
             log.warning("%s: decoding stopped after %d frames: %s", self.path.name, self._count, exc)
 
 
-def open_video(path: str | Path, pixel_format: PixelFormat = "bgr24") -> VideoSource:
+def open_video(path: str | Path, pixel_format: PixelFormat = "bgr24",
+               select: Collection[int] | None = None) -> VideoSource:
     """Open a video file for streaming decode (see :class:`VideoSource`)."""
-    return VideoSource(path, pixel_format)
+    return VideoSource(path, pixel_format, select)
 
 
 def scan(path: str | Path) -> tuple[VideoMeta, NDArray[np.float64]]:
