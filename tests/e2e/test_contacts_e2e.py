@@ -76,6 +76,6 @@ def test_shoes_time_the_contacts_of_a_240_fps_clip(pogo_240fps: tuple[Case, dict
     assert cmp.missed == [] and cmp.extra == [], cmp.summary()
     methods = [c[k] for c in report["contacts"] for k in ("touchdown_method", "takeoff_method")]
     assert methods.count("shoe flow") >= 0.75 * len(methods), methods
-    assert report["params"]["shoe_flow"]["of"] == len(report["contacts"])
+    assert report["params"]["analysis"]["shoe_flow"]["of"] == len(report["contacts"])
     errs = np.abs(np.concatenate([cmp.errors_s["touchdown_s"], cmp.errors_s["takeoff_s"]]))
     assert float(np.median(errs)) <= 1 / case.fps, cmp.summary()
