@@ -32,12 +32,12 @@ import cv2
 import numpy as np
 from numpy.typing import NDArray
 
+from formcheck.footflow import track_corners
 from formcheck.types import Landmarks
 from formcheck.video import open_video
 
 FloatArray = NDArray[np.float64]
 TOES = {"left": 31, "right": 32}
-_LK = {"winSize": (9, 9), "maxLevel": 2, "criteria": (cv2.TERM_CRITERIA_EPS | cv2.TERM_CRITERIA_COUNT, 30, 0.001)}
 
 
 def _gray_frames(path: Path) -> list[NDArray[np.uint8]]:
@@ -49,28 +49,17 @@ def _gray_frames(path: Path) -> list[NDArray[np.uint8]]:
 def toe_track(gray: list[NDArray[np.uint8]], toe_px: FloatArray, a: int, b: int, box_px: int,
               rigid: bool) -> FloatArray | None:
     """Vertical image motion (px, relative to frame ``a``) of the toe in frames ``a..b-1``, or None."""
-    x0, y0 = int(toe_px[0]) - box_px, int(toe_px[1]) - box_px
-    mask = np.zeros_like(gray[a])
-    mask[max(y0, 0):y0 + 2 * box_px, max(x0, 0):x0 + 2 * box_px] = 255
-    pts = cv2.goodFeaturesToTrack(gray[a], 40, 0.01, 2, mask=mask)
-    if pts is None:
+    tracked = track_corners(gray[a:b], toe_px, box_px)
+    if tracked is None:
         return None
-    tracks = [pts.reshape(-1, 2)]
-    ok = np.ones(len(pts), bool)
-    for k in range(a + 1, b):
-        nxt, st, _ = cv2.calcOpticalFlowPyrLK(gray[k - 1], gray[k], tracks[-1].reshape(-1, 1, 2).astype(np.float32),
-                                              None, **_LK)  # type: ignore[call-overload]
-        ok &= st.ravel() == 1
-        tracks.append(nxt.reshape(-1, 2))
-    P = np.array(tracks, np.float64)
-    sel = ok & (np.ptp(P[:, :, 1], axis=0) > 1.0)
-    if sel.sum() < 3:
+    P = np.ascontiguousarray(tracked[:, np.ptp(tracked[:, :, 1], axis=0) > 1.0])
+    if P.shape[1] < 3:
         return None
     if not rigid:
-        return np.asarray(np.median(P[:, sel, 1] - P[0, sel, 1], axis=1))
+        return np.asarray(np.median(P[:, :, 1] - P[0, :, 1], axis=1))
     y = []
     for k in range(len(P)):
-        M, _ = cv2.estimateAffinePartial2D(P[0, sel], P[k, sel], method=cv2.LMEDS)
+        M, _ = cv2.estimateAffinePartial2D(P[0], P[k], method=cv2.LMEDS)
         if M is None:
             return None
         y.append(float((M @ [toe_px[0], toe_px[1], 1.0])[1] - toe_px[1]))

@@ -41,7 +41,7 @@ from numpy.typing import NDArray
 from formcheck import skeleton as sk
 from formcheck.exercises import Exercise
 from formcheck.signals import match_nearest, runs
-from formcheck.types import Analysis, Contact, ContactSide, Event, Landmarks, ShoeEvents, VideoMeta
+from formcheck.types import Analysis, Contact, ContactSide, Event, Landmarks, ShoeEvents, VideoMeta, contact_feet
 
 log = logging.getLogger(__name__)
 
@@ -1374,6 +1374,8 @@ def analyze_contacts(lm: Landmarks, exercise: Exercise, params: ContactParams | 
     p = params or ContactParams()
     if lm.tracked is None:
         raw, det, dt = _analyze_series(lm, exercise, p)
+        if lm.shoe_events is None or not raw.contacts:
+            return raw
         contacts, params_out = raw.contacts, raw.params
     else:
         raw, det, dt = _analyze_series(dataclasses.replace(lm, tracked=None), exercise, p)
@@ -1386,8 +1388,6 @@ def analyze_contacts(lm: Landmarks, exercise: Exercise, params: ContactParams | 
             "touchdowns": sum(c.extra.get("touchdown_method") == "shoe flow" for c in contacts),
             "takeoffs": sum(c.extra.get("takeoff_method") == "shoe flow" for c in contacts),
             "of": len(contacts)}}
-    elif lm.tracked is None:
-        return raw
     return Analysis(contacts=contacts, summary=_summary(contacts, det, dt, exercise),
                     feedback=_feedback(contacts, det, dt, exercise), params=params_out, events=_events(contacts))
 
@@ -1821,7 +1821,7 @@ def apply_shoe_events(contacts: list[Contact], shoe: ShoeEvents) -> list[Contact
     """
     out: list[Contact] = []
     for i, c in enumerate(contacts):
-        feet = (0, 1) if c.side == "both" else (_SIDES.index(c.side),)
+        feet = contact_feet(c.side)
         td = _shoe_time(shoe, 0, feet, c.touchdown_s, max(c.touchdown_unc_s, 1e-3), later=False)
         to = _shoe_time(shoe, 1, feet, c.takeoff_s, max(c.takeoff_unc_s, 1e-3), later=True)
         td_s, td_unc = (td[0], td[1]) if td else (c.touchdown_s, c.touchdown_unc_s)

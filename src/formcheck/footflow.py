@@ -33,7 +33,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from formcheck import skeleton as sk
-from formcheck.types import Landmarks, ShoeEvents
+from formcheck.types import Contact, Landmarks, ShoeEvents, contact_feet
 
 FloatArray = NDArray[np.float64]
 
@@ -91,6 +91,12 @@ class ShoeRequest:
     kind: int
     foot: int
     estimate_s: float
+
+
+def requests_for(contacts: Sequence[Contact]) -> list[ShoeRequest]:
+    """The touchdown and takeoff of every foot of every contact, at the contacts' landmark times."""
+    return [ShoeRequest(kind, f, t_s) for c in contacts for f in contact_feet(c.side)
+            for kind, t_s in ((TOUCHDOWN, c.touchdown_s), (TAKEOFF, c.takeoff_s))]
 
 
 def usable(t: FloatArray) -> bool:
@@ -152,8 +158,10 @@ def point_event_s(t: FloatArray, y: FloatArray, estimate_s: float, touchdown: bo
     return te
 
 
-def _tracks(images: Sequence[NDArray[np.uint8]], toe_px: FloatArray, box_px: int) -> FloatArray | None:
-    """(F, N, 2) positions (px) of corners picked around ``toe_px`` in the first image, tracked through all."""
+def track_corners(images: Sequence[NDArray[np.uint8]], toe_px: FloatArray, box_px: int) -> FloatArray | None:
+    """(F, N, 2) positions (px) of the corners picked in a box of half-size ``box_px`` around ``toe_px`` in the
+    first image, tracked through all with pyramidal Lucas-Kanade (only corners tracked in every image); None
+    when the box is off the image or holds no corner."""
     h, w = images[0].shape[:2]
     x0, y0 = int(toe_px[0]) - box_px, int(toe_px[1]) - box_px
     mask = np.zeros((h, w), np.uint8)
@@ -201,7 +209,7 @@ def time_event(t: FloatArray, images: Sequence[NDArray[np.uint8]], toe_px: Float
     nan = (float("nan"), float("nan"), 0)
     if len(images) < MIN_FLIGHT_FRAMES + MIN_GROUND_FRAMES or not np.isfinite(toe_px).all() or not leg_px > 0:
         return nan
-    p = _tracks(images, toe_px, max(int(round(BOX_LEG * leg_px)), 4))
+    p = track_corners(images, toe_px, max(int(round(BOX_LEG * leg_px)), 4))
     if p is None:
         return nan
     y = p[:, :, 1]

@@ -126,12 +126,7 @@ def shoe_timing(lm: Landmarks, video: str | Path, exercise: str) -> Landmarks:
     """
     if get_exercise(exercise).kind != "contacts" or not footflow.usable(lm.t):
         return lm
-    contacts = analyze(lm, exercise, get_exercise(exercise).targets).contacts
-    requests = []
-    for c in contacts:
-        for f in (0, 1) if c.side == "both" else ((0,) if c.side == "left" else (1,)):
-            requests += [footflow.ShoeRequest(footflow.TOUCHDOWN, f, c.touchdown_s),
-                         footflow.ShoeRequest(footflow.TAKEOFF, f, c.takeoff_s)]
+    requests = footflow.requests_for(analyze(lm, exercise, get_exercise(exercise).targets).contacts)
     if not requests:
         return lm
     need = footflow.frames_needed(lm.t, requests)

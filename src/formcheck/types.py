@@ -26,6 +26,11 @@ Side = Literal["left", "right"]
 ContactSide = Literal["both", "left", "right"]
 
 
+def contact_feet(side: ContactSide) -> tuple[int, ...]:
+    """Foot indices (0 left, 1 right) of a contact made with ``side``."""
+    return (0, 1) if side == "both" else ((0,) if side == "left" else (1,))
+
+
 class FormcheckError(Exception):
     """An error with a one-line message meant for the user (bad input, missing model...)."""
 
