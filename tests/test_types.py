@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from tests.fixtures.hops import make_hops
 
-from formcheck.types import FormcheckError, Landmarks, ShoeEvents
+from formcheck.types import FormcheckError, Landmarks, ShoeEvents, ShoePitch
 
 
 def test_landmarks_with_a_tracked_pass_round_trip(tmp_path: Path) -> None:
@@ -56,3 +56,18 @@ def test_shoe_events_round_trip_with_the_landmarks(tmp_path: Path) -> None:
         ShoeEvents(np.array([2]), np.array([0]), np.zeros(1), np.zeros(1), np.zeros(1), np.zeros(1))
     with pytest.raises(ValueError, match="expected shape"):
         ShoeEvents(np.array([0, 1]), np.array([0]), np.zeros(2), np.zeros(2), np.zeros(2), np.zeros(2))
+
+
+def test_shoe_pitch_round_trips_with_the_landmarks_and_shoe_events(tmp_path: Path) -> None:
+    lm, _ = make_hops(fps=60, n_hops=2, seed=0)
+    pitch = ShoePitch(np.array([0.5, 0.9]), np.array([0.7, 1.1]), np.array([1, 1]), np.array([6.2, np.nan]),
+                      np.array([1.1, np.nan]), np.array([0.61, np.nan]), np.array([12, 0]))
+    shoe = ShoeEvents(np.array([0]), np.array([1]), np.array([0.5]), np.array([0.501]), np.array([0.001]),
+                      np.array([6]))
+    dataclasses.replace(lm, shoe_events=shoe, shoe_pitch=pitch).save(tmp_path / "lm.npz")
+    back = Landmarks.load(tmp_path / "lm.npz")
+    assert back.shoe_pitch is not None and back.shoe_events is not None and len(back.shoe_pitch) == 2
+    for name in ShoePitch.FIELDS:
+        np.testing.assert_array_equal(getattr(back.shoe_pitch, name), getattr(pitch, name))
+    dataclasses.replace(lm, shoe_events=shoe).save(tmp_path / "flow_only.npz")
+    assert Landmarks.load(tmp_path / "flow_only.npz").shoe_pitch is None

@@ -41,7 +41,17 @@ from numpy.typing import NDArray
 from formcheck import skeleton as sk
 from formcheck.exercises import Exercise
 from formcheck.signals import match_nearest, runs
-from formcheck.types import Analysis, Contact, ContactSide, Event, Landmarks, ShoeEvents, VideoMeta, contact_feet
+from formcheck.types import (
+    Analysis,
+    Contact,
+    ContactSide,
+    Event,
+    Landmarks,
+    ShoeEvents,
+    ShoePitch,
+    VideoMeta,
+    contact_feet,
+)
 
 log = logging.getLogger(__name__)
 
@@ -123,6 +133,11 @@ class ContactParams:
         Systematic uncertainty of a stand's flat-foot pitch as a reference for the contacts (degrees, one sigma),
         added in quadrature to the stand's measured spread: the same flat pose read 3° on one rendered clip and
         6-9° on another (docs/validation.md); 0 for exact landmarks.
+    shoe_pitch_max_gap_deg : float
+        The pitch measured on the shoe image (:func:`apply_shoe_pitch`) decides a contact's heel only when it is
+        within this of the landmark pitch (degrees): the landmarks misread a heel's pitch by up to 7.4° on 15
+        rendered sets (docs/validation.md); a registration further off has locked onto something else (the other
+        shoe, another face of the shoe).
     uncalibrated_conf_max : float
         Heel confidence cap when no foot has a valid flat-foot reference: the call is made against 0° but the
         flat pitch is anywhere in ``±flat_max_deg``, so it is no better than a coin (reported as not judged).
@@ -187,6 +202,7 @@ class ContactParams:
     flat_max_deg: float = 15.0
     flat_view_ratio: float = 0.75
     flat_sys_deg: float = 3.0
+    shoe_pitch_max_gap_deg: float = 10.0
     uncalibrated_conf_max: float = 0.5
     fit_margin_k: float = 3.0
     leg_m: float = 0.86
@@ -1374,7 +1390,7 @@ def analyze_contacts(lm: Landmarks, exercise: Exercise, params: ContactParams | 
     p = params or ContactParams()
     if lm.tracked is None:
         raw, det, dt = _analyze_series(lm, exercise, p)
-        if lm.shoe_events is None or not raw.contacts:
+        if (lm.shoe_events is None and lm.shoe_pitch is None) or not raw.contacts:
             return raw
         contacts, params_out = raw.contacts, raw.params
     else:
@@ -1388,6 +1404,10 @@ def analyze_contacts(lm: Landmarks, exercise: Exercise, params: ContactParams | 
             "touchdowns": sum(c.extra.get("touchdown_method") == "shoe flow" for c in contacts),
             "takeoffs": sum(c.extra.get("takeoff_method") == "shoe flow" for c in contacts),
             "of": len(contacts)}}
+    if lm.shoe_pitch is not None and contacts:
+        contacts = apply_shoe_pitch(contacts, lm.shoe_pitch, p)
+        params_out = params_out | {"shoe_pitch": {
+            "heels": sum(c.extra.get("heel_method") == "shoe pitch" for c in contacts), "of": len(contacts)}}
     return Analysis(contacts=contacts, summary=_summary(contacts, det, dt, exercise),
                     feedback=_feedback(contacts, det, dt, exercise), params=params_out, events=_events(contacts))
 
@@ -1843,6 +1863,48 @@ def apply_shoe_events(contacts: list[Contact], shoe: ShoeEvents) -> list[Contact
         out.append(dataclasses.replace(c, touchdown_s=td_s, takeoff_s=to_s, gct_s=to_s - td_s, flight_s=flight,
                                        touchdown_unc_s=td_unc, takeoff_unc_s=to_unc,
                                        extra=extra | _jump(flight, to_s - td_s)))
+    return out
+
+
+def apply_shoe_pitch(contacts: list[Contact], pitch: ShoePitch, p: ContactParams | None = None) -> list[Contact]:
+    """Decide each contact's heel touch from the foot pitch measured on the shoe image (:mod:`formcheck.footpitch`).
+
+    A contact takes the measurement whose frames overlap it by more than half of the shorter of the two (and, for
+    a one-foot contact, of the same foot): heel touch when the lowest pitch is below ``heel_pitch_deg``, with the
+    normal probability of the margin over the measurement's uncertainty as the confidence. The landmark decision
+    is kept in ``extra`` (``heel_touch_landmark``, ``heel_confidence_landmark``, ``min_pitch_landmark_deg``);
+    ``heel_method`` becomes ``"shoe pitch"``. Contacts without a measurement keep the landmark decision, and so
+    do contacts whose measurement is more than ``shoe_pitch_max_gap_deg`` from the landmark pitch (kept as
+    ``heel_shoe_pitch_rejected_deg``).
+    """
+    p = p or ContactParams()
+    out: list[Contact] = []
+    for c in contacts:
+        hit = None
+        for k in range(len(pitch)):
+            a, b = float(pitch.touchdown_s[k]), float(pitch.takeoff_s[k])
+            overlap = min(b, c.takeoff_s) - max(a, c.touchdown_s)
+            if (overlap > 0.5 * min(b - a, c.gct_s) and np.isfinite(pitch.min_pitch_deg[k])
+                    and int(pitch.foot[k]) in contact_feet(c.side)):
+                hit = k
+                break
+        if hit is None:
+            out.append(c)
+            continue
+        v, sig = float(pitch.min_pitch_deg[hit]), float(pitch.sigma_deg[hit])
+        lm_pitch = c.extra.get("min_pitch_deg")
+        if lm_pitch is not None and np.isfinite(lm_pitch) and abs(v - lm_pitch) > p.shoe_pitch_max_gap_deg:
+            out.append(dataclasses.replace(c, extra=c.extra | {"heel_shoe_pitch_rejected_deg": round(v, 2)}))
+            continue
+        delta = p.heel_pitch_deg - v
+        conf = 0.5 * (1.0 + math.erf(abs(delta) / (max(sig, 1e-3) * math.sqrt(2.0))))
+        extra = dict(c.extra)
+        extra.update(heel_touch_landmark=c.heel_touch, heel_confidence_landmark=c.heel_confidence,
+                     min_pitch_landmark_deg=c.extra.get("min_pitch_deg"), min_pitch_deg=round(v, 2),
+                     heel_pitch_sigma_deg=round(sig, 2), heel_t_s=float(pitch.heel_t_s[hit]),
+                     heel_observable=True, heel_judged=True, heel_method="shoe pitch",
+                     heel_frames=int(pitch.n_frames[hit]), heel_feet=[_SIDES[int(pitch.foot[hit])]])
+        out.append(dataclasses.replace(c, heel_touch=bool(delta > 0), heel_confidence=round(conf, 3), extra=extra))
     return out
 
 

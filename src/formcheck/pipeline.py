@@ -13,19 +13,21 @@ import logging
 import os
 import shutil
 import tempfile
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+from numpy.typing import NDArray
 
-from formcheck import footflow
+from formcheck import footflow, footpitch
 from formcheck.analysis import analyze
 from formcheck.exercises import Targets, get_exercise
 from formcheck.pose import ProgressFn, estimate_video
 from formcheck.report import build_report, feet_in_frame_fraction, write_json
 from formcheck.types import FormcheckError, Landmarks, publish
-from formcheck.video import open_video
+from formcheck.video import Frame, open_video
 
 log = logging.getLogger(__name__)
 
@@ -116,28 +118,63 @@ def run_pose(video: str | Path, options: PoseOptions | None = None, progress: Pr
                           smooth=bool(o.smooth), tracked=bool(o.tracked))
 
 
-def shoe_timing(lm: Landmarks, video: str | Path, exercise: str) -> Landmarks:
-    """``lm`` with its ground-contact events re-timed from the shoes in ``video`` (:mod:`formcheck.footflow`).
+def measure_shoes(lm: Landmarks, video: str | Path, exercise: str) -> Landmarks:
+    """``lm`` with its ground contacts measured on the shoes in ``video``.
 
-    Runs the contact analysis once to find the events, decodes the video a second time keeping only the
-    frames around them, and stores the result as ``lm.shoe_events`` (so re-analysis of the saved landmarks
-    keeps it). Unchanged below :data:`formcheck.footflow.MIN_FPS`, for non-hop exercises, or when no contact
-    was found.
+    Runs the contact analysis once to find the contacts, then decodes the video a second time keeping only the
+    frames it needs: around each event at high frame rates, re-timed from optical flow on the soles
+    (:mod:`formcheck.footflow`, stored as ``lm.shoe_events``), and, at any frame rate, the stand and every
+    contact's frames, where the shoe nearer the camera is registered against the standing shoe for the heel
+    decision (:mod:`formcheck.footpitch`, stored as ``lm.shoe_pitch``). Both are saved with the landmarks, so
+    re-analysis keeps them. Unchanged for non-hop exercises, when no contact was found, or when neither applies
+    (below :data:`formcheck.footflow.MIN_FPS` without a stand seen from the side).
     """
-    if get_exercise(exercise).kind != "contacts" or not footflow.usable(lm.t):
+    if get_exercise(exercise).kind != "contacts":
         return lm
-    requests = footflow.requests_for(analyze(lm, exercise, get_exercise(exercise).targets).contacts)
-    if not requests:
+    analysis = analyze(lm, exercise, get_exercise(exercise).targets)
+    if not analysis.contacts:
         return lm
-    need = footflow.frames_needed(lm.t, requests)
+    requests = footflow.requests_for(analysis.contacts) if footflow.usable(lm.t) else []
+    flow_need = footflow.frames_needed(lm.t, requests)
+    pitch_plan = footpitch.plan(lm, analysis.contacts, _stand_s(analysis.params))
+    meter = footpitch.PitchMeter(lm, pitch_plan) if pitch_plan is not None else None
+    need = flow_need | (pitch_plan.frames_needed() if pitch_plan is not None else set())
+    if not need:
+        return lm
+
+    def frames(src: Iterable[Frame]) -> Iterator[tuple[int, float, NDArray[np.uint8]]]:
+        for f in src:
+            if not f.image.size:
+                continue
+            if f.index >= len(lm.t) or abs(f.t_s - float(lm.t[f.index])) > 1e-4:
+                raise ValueError(f"frame {f.index} at {f.t_s:.6f} s is not the landmark series' frame {f.index}")
+            if meter is not None:
+                meter.push(f.index, f.image)
+            if f.index in flow_need:
+                yield f.index, f.t_s, f.image
+
     with open_video(video, "gray", select=need) as src:
         try:
-            shoe = footflow.time_events(lm, ((f.index, f.t_s, f.image) for f in src if f.image.size), requests)
+            shoe = footflow.time_events(lm, frames(src), requests)
         except ValueError as exc:  # not the frames the landmarks came from
-            log.warning("%s: shoe timing skipped: %s", video, exc)
+            log.warning("%s: shoe measurements skipped: %s", video, exc)
             return lm
-    log.info("shoe timing: %d of %d events timed from the shoes", int(np.isfinite(shoe.t_s).sum()), len(shoe))
-    return dataclasses.replace(lm, shoe_events=shoe)
+    out = lm
+    if requests:
+        log.info("shoe timing: %d of %d events timed from the shoes", int(np.isfinite(shoe.t_s).sum()), len(shoe))
+        out = dataclasses.replace(out, shoe_events=shoe)
+    if meter is not None:
+        pitch = meter.result()
+        log.info("shoe pitch: %d of %d contacts measured", int(np.isfinite(pitch.min_pitch_deg).sum()), len(pitch))
+        out = dataclasses.replace(out, shoe_pitch=pitch)
+    return out
+
+
+def _stand_s(params: dict[str, Any]) -> list[float]:
+    """Middle of the stand that gave each foot (left, right) its flat-foot reference in the contact analysis (s;
+    NaN when none)."""
+    refs = params.get("flat_reference") or {}
+    return [float(r["t_s"]) if r else float("nan") for r in (refs.get("left"), refs.get("right"))]
 
 
 def report_from_landmarks(
@@ -220,7 +257,7 @@ def analyze_file(
         lm = run_pose(video, po, progress)
         src_path = str(video)
         if lm.detected.any():
-            lm = shoe_timing(lm, video, exercise)
+            lm = measure_shoes(lm, video, exercise)
     else:
         raise FormcheckError("give a video or --landmarks FILE.npz")
     if len(lm) == 0 or not lm.detected.any():

@@ -148,6 +148,56 @@ class ShoeEvents:
 
 
 @dataclass(frozen=True, eq=False)
+class ShoePitch:
+    """Foot pitch of each ground contact measured on the image of the shoe (:mod:`formcheck.footpitch`), one row
+    per contact.
+
+    Attributes
+    ----------
+    touchdown_s, takeoff_s : (N,) float64
+        The landmark-based contact whose frames were measured (s).
+    foot : (N,) int8
+        The foot measured (0 left, 1 right): the one nearer the camera.
+    min_pitch_deg : (N,) float64
+        Lowest pitch over the contact (median of a ``heel_smooth_s`` window) relative to the same shoe standing
+        flat (deg, heel above toe positive); NaN where the contact could not be measured.
+    sigma_deg : (N,) float64
+        One-sigma uncertainty of ``min_pitch_deg`` (deg); NaN where it is.
+    heel_t_s : (N,) float64
+        Middle of the lowest window (s).
+    n_frames : (N,) int32
+        Frames of the contact whose shoe was registered.
+    """
+
+    touchdown_s: NDArray[np.float64]
+    takeoff_s: NDArray[np.float64]
+    foot: NDArray[np.int8]
+    min_pitch_deg: NDArray[np.float64]
+    sigma_deg: NDArray[np.float64]
+    heel_t_s: NDArray[np.float64]
+    n_frames: NDArray[np.int32]
+
+    FIELDS = ("touchdown_s", "takeoff_s", "foot", "min_pitch_deg", "sigma_deg", "heel_t_s", "n_frames")
+    _DTYPES = (np.float64, np.float64, np.int8, np.float64, np.float64, np.float64, np.int32)
+
+    def __post_init__(self) -> None:
+        n = None
+        for name, dt in zip(self.FIELDS, self._DTYPES, strict=True):
+            arr = np.asarray(getattr(self, name), dtype=dt)
+            if arr.ndim != 1 or (n is not None and arr.shape[0] != n):
+                raise ValueError(f"ShoePitch.{name}: expected shape ({n if n is not None else 'N'},), got {arr.shape}")
+            n = arr.shape[0]
+            object.__setattr__(self, name, arr)
+        if not np.isin(self.foot, (0, 1)).all():
+            raise ValueError("ShoePitch: foot must be 0 or 1")
+        if not (self.takeoff_s >= self.touchdown_s).all():
+            raise ValueError("ShoePitch: a takeoff before its touchdown")
+
+    def __len__(self) -> int:
+        return int(self.foot.shape[0])
+
+
+@dataclass(frozen=True, eq=False)
 class Landmarks:
     """A pose time series for one person.
 
@@ -175,6 +225,9 @@ class Landmarks:
     shoe_events : ShoeEvents or None
         Ground-contact events re-timed from optical flow on the shoes in the video frames (high frame rates
         only, see :mod:`formcheck.footflow`), saved with the landmarks so that re-analysis keeps them.
+    shoe_pitch : ShoePitch or None
+        Each contact's foot pitch measured on the shoe image against the standing shoe (any frame rate, side
+        views with a stand, see :mod:`formcheck.footpitch`), saved likewise.
     """
 
     t: NDArray[np.float64]
@@ -186,6 +239,7 @@ class Landmarks:
     model: str = "unknown"
     tracked: Landmarks | None = None
     shoe_events: ShoeEvents | None = None
+    shoe_pitch: ShoePitch | None = None
 
     def __post_init__(self) -> None:
         t = np.asarray(self.t, dtype=np.float64)
@@ -273,6 +327,8 @@ class Landmarks:
                      "tracked_world": tr.world}
         if self.shoe_events is not None:
             extra.update({f"shoe_{k}": getattr(self.shoe_events, k) for k in ShoeEvents.FIELDS})
+        if self.shoe_pitch is not None:
+            extra.update({f"pitch_{k}": getattr(self.shoe_pitch, k) for k in ShoePitch.FIELDS})
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp.npz")
         os.close(fd)
         try:
@@ -313,8 +369,11 @@ class Landmarks:
                 shoe = None
                 if "shoe_kind" in z:
                     shoe = ShoeEvents(*(z[f"shoe_{k}"] for k in ShoeEvents.FIELDS))
+                pitch = None
+                if "pitch_foot" in z:
+                    pitch = ShoePitch(*(z[f"pitch_{k}"] for k in ShoePitch.FIELDS))
                 return cls(z["t"], z["xyz"], z["visibility"], z["presence"], z["world"], meta, str(z["model"]),
-                           tracked, shoe)
+                           tracked, shoe, pitch)
         except FormcheckError:
             raise
         except (OSError, ValueError, KeyError) as exc:

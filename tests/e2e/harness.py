@@ -67,11 +67,11 @@ def render_case(out: Path, exercise: str, *, fps: float = 60.0, view: str = "sid
 def run_pipeline(case: Case, exercise: str | None = None, model: str = "full") -> dict[str, Any]:
     """The real pipeline on the clip, as ``analyze`` runs it (the exercise's default pose options): pose model,
     shoe timing (high frame rates), then analysis; returns the report dict."""
-    from formcheck.pipeline import PoseOptions, report_from_landmarks, resolved, run_pose, shoe_timing
+    from formcheck.pipeline import PoseOptions, measure_shoes, report_from_landmarks, resolved, run_pose
 
     ex = exercise or case.exercise
     lm = run_pose(case.clip, resolved(PoseOptions(model=model), ex))
-    return report_from_landmarks(shoe_timing(lm, case.clip, ex), ex)
+    return report_from_landmarks(measure_shoes(lm, case.clip, ex), ex)
 
 
 def match_times(truth_s: list[float], found_s: list[float], tol_s: float) -> list[tuple[int, int]]:

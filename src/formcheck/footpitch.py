@@ -1,0 +1,286 @@
+"""Foot pitch from the video: each contact's shoe registered against the same shoe standing flat.
+
+Whether the heel reached the floor is a question of a few degrees of foot pitch (a heel kept 2.5 cm up on a
+26 cm foot is 5.5°), and MediaPipe's heel and toe points read it with a bias that changes with the posture: the
+stand's flat foot and a bent-knee landing's flat foot differ by 2-4° on rendered hops, so a fixed threshold
+misjudged 32 of 180 rendered contacts (docs/validation.md). The shoe's image does not have that bias. For the foot
+nearer the camera during the contacts (its sole lower in the image), on a standing phase of that foot with the
+foot flat (landmark pitch within ``FLAT_MAX_DEG``):
+
+1. the *template* is the mean of the stand's frames over a box around the shoe's sole (``MARGIN_FOOT`` of the
+   heel-toe length before and behind it, ``ABOVE_FOOT`` above the sole line, ``BELOW_FOOT`` below it): the sole,
+   the lower shoe and the floor line under it, not the shin;
+2. each frame of a contact is registered to the template with OpenCV's ECC (rotation and translation), starting
+   from MediaPipe's heel-toe angle and toe position and from the previous frame's result, the better correlation
+   kept; frames whose correlation is below ``MIN_CC_RATIO`` of the contact's median are dropped (ECC that
+   wandered off the shoe);
+3. the rotation is the pitch relative to flat; the contact's pitch is the lowest median over windows of
+   ``WINDOW_S`` (at least 3 frames), as ``heel_smooth_s`` for the landmark decision in :mod:`formcheck.contacts`.
+
+The uncertainty is the window's noise (from the frames' scatter) and ``SYS_DEG`` in quadrature. The still floor
+and wall inside the box hold the registration back by about 5 % of the pitch (14° reads 13.3° on a synthetic
+shoe), which matters little next to a 3° threshold. Needs a stand of the nearer foot (the flat reference of
+:mod:`formcheck.contacts`) and a side view (a foot at least ``MIN_FOOT_PX`` long in the image); contacts where
+the measured foot is not the nearer one are left out, and :func:`formcheck.contacts.apply_shoe_pitch` ignores a
+reading far from the landmarks'. Otherwise the landmark decision stands. Pure array code: grey frames come in
+as a stream keyed by frame index (:class:`PitchMeter`), only small crops are held.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import cv2
+import numpy as np
+from numpy.typing import NDArray
+
+from formcheck import skeleton as sk
+from formcheck.types import Contact, Landmarks, ShoePitch
+
+FloatArray = NDArray[np.float64]
+
+MARGIN_FOOT = 0.3
+"""Template box: this far before the toe and behind the heel (heel-toe lengths)."""
+ABOVE_FOOT = 0.2
+"""Template box: this far above the sole line (heel-toe lengths); higher, the shin turns with the knee."""
+BELOW_FOOT = 0.15
+"""Template box: this far below the sole line (heel-toe lengths): the floor line the sole rests on."""
+SEARCH_FOOT = 0.5
+"""Crop held per contact frame: the template box moved with MediaPipe's toe, widened by this (heel-toe lengths)."""
+STAND_HALF_S = 0.1
+"""Stand frames averaged into the template: this far either side of the stand's middle (s)."""
+MIN_FOOT_PX = 12.0
+"""Shortest heel-toe length in the image (px) worth registering (a front view or a tiny athlete is not)."""
+MIN_CC_RATIO = 0.9
+"""Frames whose ECC correlation is below this fraction of the contact's median are dropped."""
+SYS_DEG = 1.0
+"""Systematic uncertainty of a registered pitch (deg): flat heel-touch contacts of the eight development renders read
+-0.8 to +1.4° (docs/validation.md)."""
+FLAT_MAX_DEG = 15.0
+"""The stand's foot is a template only when its landmark pitch is within this of 0° (deg), as
+``ContactParams.flat_max_deg``: MediaPipe reads a flat foot at 0-9°."""
+WINDOW_S = 0.03
+"""Window over which the pitch is summarised (s, at least 3 frames); as ``ContactParams.heel_smooth_s``."""
+
+_ECC_CRITERIA = (cv2.TERM_CRITERIA_EPS | cv2.TERM_CRITERIA_COUNT, 100, 1e-5)
+_HEELS = (sk.SIDE_INDEX["left"]["heel"], sk.SIDE_INDEX["right"]["heel"])
+_TOES = (sk.SIDE_INDEX["left"]["toe"], sk.SIDE_INDEX["right"]["toe"])
+
+
+@dataclass(frozen=True)
+class PitchPlan:
+    """What to measure: the stand's frames, the foot, the template box and each contact's frames.
+
+    Attributes
+    ----------
+    foot : int
+        0 left, 1 right: the foot nearer the camera.
+    stand : (int, int)
+        Frame index range ``[a, b)`` averaged into the template.
+    box : (int, int, int, int)
+        Template box ``x0, y0, x1, y1`` (px) in the stand's frames.
+    heel_px, toe_px : (2,) float
+        The foot's heel and toe on the stand (px, median over the stand frames).
+    contacts : list of (touchdown_s, takeoff_s, a, b)
+        Each contact and its frame index range ``[a, b)``.
+    """
+
+    foot: int
+    stand: tuple[int, int]
+    box: tuple[int, int, int, int]
+    heel_px: FloatArray
+    toe_px: FloatArray
+    contacts: list[tuple[float, float, int, int]] = field(default_factory=list)
+
+    @property
+    def foot_px(self) -> float:
+        """Heel-toe length on the stand (px)."""
+        return float(np.hypot(*(self.toe_px - self.heel_px)))
+
+    def frames_needed(self) -> set[int]:
+        """Frame indices whose images :class:`PitchMeter` needs."""
+        need = set(range(*self.stand))
+        for _, _, a, b in self.contacts:
+            need.update(range(a, b))
+        return need
+
+
+def plan(lm: Landmarks, contacts: Sequence[Contact], stand_t_s: Sequence[float]) -> PitchPlan | None:
+    """The measurement plan for ``contacts``, given the middle of each foot's flat stand (s, NaN: none).
+
+    The foot measured is the one nearer the camera during the contacts (its sole lower in the image on most
+    contact frames); it needs a stand of its own. Contacts where it is not the lower foot (the athlete turned)
+    are left out (no frames). None when there is no contact, the nearer foot has no stand or is not seen on it,
+    or it is shorter than :data:`MIN_FOOT_PX` in the image or not seen from the side.
+    """
+    if not contacts or len(lm.t) < 2:
+        return None
+    t = lm.t
+    px = lm.xy_px()
+    sole = np.maximum(px[:, list(_HEELS), 1], px[:, list(_TOES), 1])  # (T, 2) lowest foot point, image row
+    spans = [(int(np.searchsorted(t, c.touchdown_s)), int(np.searchsorted(t, c.takeoff_s, side="right")))
+             for c in contacts]
+    diff = np.concatenate([sole[ca:cb, 1] - sole[ca:cb, 0] for ca, cb in spans])  # right below left: > 0
+    diff = diff[np.isfinite(diff)]
+    if diff.size == 0 or np.median(diff) == 0:
+        return None
+    foot = int(np.median(diff) > 0)
+    st = float(stand_t_s[foot])
+    if not math.isfinite(st):
+        return None
+    a = int(np.searchsorted(t, st - STAND_HALF_S))
+    b = max(int(np.searchsorted(t, st + STAND_HALF_S)), a + 1)
+    heels, toes = px[a:b, _HEELS[foot]], px[a:b, _TOES[foot]]
+    ok = np.isfinite(heels).all(axis=1) & np.isfinite(toes).all(axis=1)
+    if not ok.any():
+        return None
+    h, s = np.median(heels[ok], axis=0), np.median(toes[ok], axis=0)
+    if abs(math.degrees(math.atan2(s[1] - h[1], abs(s[0] - h[0])))) > FLAT_MAX_DEG:  # on its toes, toes raised
+        return None
+    fl = float(np.hypot(*(s - h)))
+    if fl < MIN_FOOT_PX or abs(s[0] - h[0]) < 0.8 * fl:  # too small, or not seen from the side
+        return None
+    y_sole = max(h[1], s[1])
+    x0 = int(math.floor(min(h[0], s[0]) - MARGIN_FOOT * fl))
+    x1 = int(math.ceil(max(h[0], s[0]) + MARGIN_FOOT * fl))
+    y0 = int(math.floor(y_sole - ABOVE_FOOT * fl))
+    y1 = int(math.ceil(y_sole + BELOW_FOOT * fl))
+    if x0 < 0 or y0 < 0 or x1 > lm.meta.width or y1 > lm.meta.height:
+        return None
+    sign = 1.0 if foot == 1 else -1.0
+    rows = []
+    for c, (ca, cb) in zip(contacts, spans, strict=True):
+        d = sign * (sole[ca:cb, 1] - sole[ca:cb, 0])
+        d = d[np.isfinite(d)]
+        if d.size == 0 or np.median(d) <= 0:  # the measured foot is not the nearer one here
+            ca = cb
+        rows.append((float(c.touchdown_s), float(c.takeoff_s), ca, cb))
+    return PitchPlan(foot, (a, b), (x0, y0, x1, y1), h.astype(np.float64), s.astype(np.float64), rows)
+
+
+class PitchMeter:
+    """Streaming consumer of grey frames: holds the stand's template sum and small crops of the contact frames.
+
+    Feed every frame of :meth:`PitchPlan.frames_needed` (any order) to :meth:`push`, then call :meth:`result`.
+    """
+
+    def __init__(self, lm: Landmarks, p: PitchPlan) -> None:
+        self.plan = p
+        self.t = lm.t
+        px = lm.xy_px()
+        self.heel = px[:, _HEELS[p.foot]]
+        self.toe = px[:, _TOES[p.foot]]
+        self._contact_of: dict[int, int] = {}
+        for n, (_, _, a, b) in enumerate(p.contacts):
+            for k in range(a, b):
+                self._contact_of.setdefault(k, n)
+        self._stand_sum: NDArray[np.float64] | None = None
+        self._stand_n = 0
+        self._crops: dict[int, tuple[NDArray[np.uint8], FloatArray]] = {}
+
+    def push(self, idx: int, image: NDArray[np.uint8]) -> None:
+        """Take frame ``idx`` (grey (H, W) uint8) if the plan needs it."""
+        x0, y0, x1, y1 = self.plan.box
+        if self.plan.stand[0] <= idx < self.plan.stand[1]:
+            patch = image[y0:y1, x0:x1].astype(np.float64)
+            self._stand_sum = patch if self._stand_sum is None else self._stand_sum + patch
+            self._stand_n += 1
+        if idx in self._contact_of and np.isfinite(self.toe[idx]).all():
+            m = SEARCH_FOOT * self.plan.foot_px
+            d = self.toe[idx] - self.plan.toe_px
+            cx0 = max(int(math.floor(x0 + d[0] - m)), 0)
+            cy0 = max(int(math.floor(y0 + d[1] - m)), 0)
+            cx1 = min(int(math.ceil(x1 + d[0] + m)), image.shape[1])
+            cy1 = min(int(math.ceil(y1 + d[1] + m)), image.shape[0])
+            if cx1 - cx0 >= x1 - x0 and cy1 - cy0 >= y1 - y0:
+                self._crops[idx] = (image[cy0:cy1, cx0:cx1].copy(), np.array([cx0, cy0], np.float64))
+
+    def result(self) -> ShoePitch:
+        """One row per contact of the plan; NaN where a contact had too few registered frames (or no stand)."""
+        p = self.plan
+        n = len(p.contacts)
+        out = {"min": np.full(n, np.nan), "sig": np.full(n, np.nan), "t": np.full(n, np.nan),
+               "k": np.zeros(n, np.int32)}
+        if self._stand_sum is not None and self._stand_n > 0:
+            tmpl = (self._stand_sum / self._stand_n).astype(np.float32)
+            org = np.array(p.box[:2], np.float64)
+            for c, (_, _, a, b) in enumerate(p.contacts):
+                got = _register_contact(tmpl, p.heel_px - org, p.toe_px - org,
+                                        [(k, *self._crops[k]) for k in range(a, b) if k in self._crops],
+                                        self.heel, self.toe)
+                if got.shape[0] == 0:
+                    continue
+                res = summarise(self.t[got[:, 0].astype(int)], got[:, 1], got[:, 2])
+                if res is not None:
+                    out["min"][c], out["sig"][c], out["t"][c], out["k"][c] = res
+        td = np.array([c[0] for c in p.contacts], np.float64)
+        to = np.array([c[1] for c in p.contacts], np.float64)
+        return ShoePitch(td, to, np.full(n, p.foot, np.int8), out["min"], out["sig"], out["t"], out["k"])
+
+
+def rotation_pitch_deg(warp: NDArray[np.float32], heel: FloatArray, toe: FloatArray) -> float:
+    """Pitch change (deg, heel up positive) that a 2x3 Euclidean ``warp`` applies to the heel-toe line."""
+    m, tr = warp[:, :2].astype(np.float64), warp[:, 2].astype(np.float64)
+    h2, s2 = m @ heel + tr, m @ toe + tr
+    before = math.degrees(math.atan2(toe[1] - heel[1], abs(toe[0] - heel[0])))
+    return math.degrees(math.atan2(s2[1] - h2[1], abs(s2[0] - h2[0]))) - before
+
+
+def _register_contact(tmpl: NDArray[np.float32], heel_t: FloatArray, toe_t: FloatArray,
+                      crops: Sequence[tuple[int, NDArray[np.uint8], FloatArray]],
+                      heel_px: FloatArray, toe_px: FloatArray) -> FloatArray:
+    """ECC registration of each crop to the template: rows (frame index, pitch deg, correlation)."""
+    rows = []
+    prev: FloatArray | None = None  # last warp, template to image coordinates
+    v0 = toe_t - heel_t
+    for k, img, org in crops:
+        inits = []
+        if np.isfinite(heel_px[k]).all():
+            v1 = toe_px[k] - heel_px[k]
+            th = math.atan2(v1[1], v1[0]) - math.atan2(v0[1], v0[0])
+            rot = np.array([[math.cos(th), -math.sin(th)], [math.sin(th), math.cos(th)]])
+            inits.append(np.hstack([rot, (toe_px[k] - org - rot @ toe_t)[:, None]]).astype(np.float32))
+        if prev is not None:  # the previous frame's warp, moved into this crop's coordinates
+            inits.append(np.hstack([prev[:, :2], (prev[:, 2] - org)[:, None]]).astype(np.float32))
+        best: tuple[float, NDArray[np.float32]] | None = None
+        src = img.astype(np.float32)
+        for w0 in inits:
+            try:
+                cc, found = cv2.findTransformECC(tmpl, src, w0.copy(), cv2.MOTION_EUCLIDEAN, _ECC_CRITERIA, None)
+            except cv2.error:  # did not converge
+                continue
+            w = np.asarray(found, np.float32)
+            if np.isfinite(w).all() and (best is None or cc > best[0]):
+                best = (float(cc), w)
+        if best is None:
+            continue
+        prev = np.hstack([best[1][:, :2], (best[1][:, 2] + org)[:, None]])
+        rows.append((k, rotation_pitch_deg(best[1], heel_t, toe_t), best[0]))
+    return np.array(rows, np.float64).reshape(-1, 3)
+
+
+def summarise(t: FloatArray, pitch_deg: FloatArray, cc: FloatArray) -> tuple[float, float, float, int] | None:
+    """Lowest windowed pitch of one contact from its registered frames.
+
+    Frames with a correlation below ``MIN_CC_RATIO`` of the median are dropped; the rest are summarised by the
+    median over windows of :data:`WINDOW_S` (at least 3 frames), and the lowest window wins. Its uncertainty is
+    the median's standard error from the frames' scatter (robust, from second differences) and :data:`SYS_DEG`.
+
+    Returns
+    -------
+    (min_pitch_deg, sigma_deg, heel_t_s, frames used), or None with fewer than 3 frames left.
+    """
+    keep = cc >= MIN_CC_RATIO * float(np.median(cc)) if cc.size else np.zeros(0, bool)
+    t, v = t[keep], pitch_deg[keep]
+    if v.size < 3:
+        return None
+    dt = float(np.median(np.diff(t)))
+    n_w = min(max(3, int(round(WINDOW_S / dt))) if dt > 0 else 3, v.size)
+    med = np.array([np.median(v[k:k + n_w]) for k in range(v.size - n_w + 1)])
+    k = int(np.argmin(med))
+    d2 = np.diff(v, 2)  # second differences: the noise, with less of the movement than first differences
+    s1 = 1.4826 * float(np.median(np.abs(d2 - np.median(d2)))) / math.sqrt(6.0) if d2.size >= 2 else 1.0
+    s_win = 1.2533 * max(s1, 0.05) / math.sqrt(n_w)  # a median's standard error
+    return float(med[k]), math.hypot(s_win, SYS_DEG), float(np.mean(t[k:k + n_w])), int(v.size)

@@ -1,0 +1,173 @@
+"""Foot pitch by registering the shoe against the standing shoe, on rendered frames of a textured shoe whose
+pitch about the toe is known."""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+
+import cv2
+import numpy as np
+import pytest
+from numpy.typing import NDArray
+
+from formcheck import footpitch
+from formcheck import skeleton as sk
+from formcheck.contacts import apply_shoe_pitch
+from formcheck.types import Contact, Landmarks, ShoePitch, VideoMeta
+
+W, H = 240, 160
+FOOT = 40.0  # heel-toe length (px)
+TOE = np.array([150.0, 120.0])  # toe on the floor (px); the shoe faces +x
+SOLE_H = 12  # shoe height (px)
+
+
+def _texture(shape: tuple[int, int], seed: int, sigma: float) -> NDArray[np.float32]:
+    rng = np.random.default_rng(seed)
+    return cv2.GaussianBlur(rng.uniform(0, 255, shape).astype(np.float32), (0, 0), sigma)
+
+
+def _shoe_frame(pitch_deg: float, toe: NDArray[np.float64], rng: np.random.Generator) -> NDArray[np.uint8]:
+    """Floor, wall and a shoe pitched heel-up by ``pitch_deg`` about its toe, with sensor noise (4 grey levels)."""
+    bg = _texture((H, W), 1, 2.0)
+    bg[int(TOE[1]):] = 0.5 * bg[int(TOE[1]):] + 60  # a darker floor below the floor line
+    shoe = _texture((SOLE_H, int(FOOT)), 2, 0.8) * 0.6 + 80
+    shoe[-3:] = 235  # a white sole
+    p = math.radians(pitch_deg)
+    rot = np.array([[math.cos(p), -math.sin(p)], [math.sin(p), math.cos(p)]])
+    toe_sprite = np.array([FOOT, float(SOLE_H)])  # the sprite's bottom-right corner is the toe
+    m = np.hstack([rot, (toe - rot @ toe_sprite)[:, None]]).astype(np.float32)
+    img = cv2.warpAffine(shoe, m, (W, H), flags=cv2.INTER_LINEAR)
+    mask = cv2.warpAffine(np.ones_like(shoe), m, (W, H), flags=cv2.INTER_LINEAR)
+    out = bg * (1 - mask) + img * mask + rng.normal(0, 4.0, (H, W))
+    return np.clip(out, 0, 255).astype(np.uint8)
+
+
+def _heel(pitch_deg: float, toe: NDArray[np.float64]) -> NDArray[np.float64]:
+    p = math.radians(pitch_deg)
+    return toe - FOOT * np.array([math.cos(p), math.sin(p)])
+
+
+def _set(pitches: NDArray[np.float64], landmark_bias_deg: float = 0.0, seed: int = 0
+         ) -> tuple[Landmarks, list[NDArray[np.uint8]]]:
+    """Frames at 60 fps with the shoe at ``pitches``; landmarks with heel and toe where MediaPipe would put them,
+    the heel read ``landmark_bias_deg`` too high and 0.7 px of noise on every point."""
+    rng = np.random.default_rng(seed)
+    n = pitches.size
+    t = np.arange(n) / 60.0
+    xyz = np.full((n, 33, 3), np.nan, np.float32)
+    frames = []
+    for k, pd in enumerate(pitches):
+        toe = TOE + np.array([0.3 * (k % 2), 0.0])  # a little sway
+        frames.append(_shoe_frame(float(pd), toe, rng))
+        heel = _heel(float(pd) + landmark_bias_deg, toe)
+        for side, dy in (("left", -3.0), ("right", 0.0)):  # the far (left) foot sits higher in the image
+            ix = sk.SIDE_INDEX[side]
+            xyz[k, ix["toe"], :2] = (toe + np.array([0.0, dy]) + rng.normal(0, 0.7, 2)) / [W, H]
+            xyz[k, ix["heel"], :2] = (heel + np.array([0.0, dy]) + rng.normal(0, 0.7, 2)) / [W, H]
+    xyz[:, :, 2] = 0
+    vis = np.ones((n, 33), np.float32)
+    meta = VideoMeta("shoe.mp4", 60.0, n, n / 60.0, W, H)
+    return Landmarks(t, xyz, vis, vis.copy(), np.zeros((n, 33, 3), np.float32), meta, "synthetic"), frames
+
+
+def _contact(t: NDArray[np.float64], a: int, b: int, heel: bool = False, side: str = "both") -> Contact:
+    return Contact(float(t[a]), float(t[b - 1]), float(t[b - 1] - t[a]), None, heel, side,  # type: ignore[arg-type]
+                   0.005, 0.005, 0.9, {"min_pitch_deg": 4.0})
+
+
+def _measure(lm: Landmarks, frames: list[NDArray[np.uint8]], contacts: list[Contact], stand_s: float) -> ShoePitch:
+    plan = footpitch.plan(lm, contacts, [float("nan"), stand_s])  # the right foot's stand
+    assert plan is not None and plan.foot == 1  # the nearer foot: lower in the image
+    meter = footpitch.PitchMeter(lm, plan)
+    for k in sorted(plan.frames_needed()):
+        meter.push(k, frames[k])
+    return meter.result()
+
+
+def test_registration_reads_the_pitch_of_the_shoe_not_the_landmarks() -> None:
+    # a 0.5 s stand, then one held pitch per "contact"; the landmarks read every pitch 3° too high
+    held = [0.0, 2.0, 5.0, 9.0, 14.0]
+    pitches = np.concatenate([np.zeros(30)] + [np.full(8, p) for p in held])
+    lm, frames = _set(pitches, landmark_bias_deg=3.0)
+    contacts = [_contact(lm.t, 30 + 8 * i, 38 + 8 * i) for i in range(len(held))]
+    got = _measure(lm, frames, contacts, stand_s=0.25)
+    assert (got.n_frames >= 6).all()
+    # measured: -0.01, 1.84, 4.77, 8.72, 13.30° (the still floor and wall in the box hold the registration back
+    # by about 5 % of the pitch); the landmarks read 3° too much by construction
+    assert np.all(np.abs(got.min_pitch_deg - held) <= 0.3 + 0.07 * np.array(held))
+    assert (got.sigma_deg >= footpitch.SYS_DEG).all() and (got.sigma_deg < 2.0).all()
+
+
+def test_a_heel_that_comes_down_for_a_moment_is_a_heel_touch_and_one_that_stays_up_is_not() -> None:
+    # contacts of 12 frames at 60 fps: the heel lowers from 13° and rises again, to 6° (kept up) or down to the
+    # floor for 3 frames
+    u = np.linspace(0, 1, 12)
+    up = 13.0 - 7.0 * np.sin(np.pi * u)
+    down = np.maximum(13.0 - 18.0 * np.sin(np.pi * u), 0.0)
+    flight = np.full(10, 13.0)
+    pitches = np.concatenate([np.zeros(30), flight, up, flight, down, flight, up, flight])
+    lm, frames = _set(pitches, landmark_bias_deg=4.0, seed=1)
+    starts = [40, 62, 84]
+    contacts = [_contact(lm.t, a, a + 12) for a in starts]
+    got = _measure(lm, frames, contacts, stand_s=0.25)
+    assert got.min_pitch_deg[1] < 1.0 and (got.min_pitch_deg[[0, 2]] > 5.0).all()
+    decided = apply_shoe_pitch(contacts, got)
+    assert [c.heel_touch for c in decided] == [False, True, False]
+    assert all(c.extra["heel_method"] == "shoe pitch" and c.heel_confidence > 0.9 for c in decided)
+    assert decided[1].extra["heel_touch_landmark"] is False and decided[1].extra["min_pitch_landmark_deg"] == 4.0
+    assert lm.t[62] <= decided[1].extra["heel_t_s"] <= lm.t[73]
+
+
+def test_a_one_foot_step_of_the_other_foot_an_unmeasured_contact_and_a_wild_reading_keep_the_landmark_call(
+) -> None:
+    t = np.arange(60) / 60.0
+    contacts = [_contact(t, 5, 15, side="left"), _contact(t, 20, 30), _contact(t, 32, 39, heel=True),
+                _contact(t, 45, 55)]
+    pitch = ShoePitch([t[5], t[20], t[32], t[45]], [t[14], t[29], t[38], t[54]], [1, 1, 1, 1],
+                      [0.2, 0.3, np.nan, -8.0], [1.0, 1.0, np.nan, 1.0], [t[8], t[25], np.nan, t[50]], [10, 10, 0, 10])
+    out = apply_shoe_pitch(contacts, pitch)
+    assert out[0] == contacts[0] and out[2] == contacts[2]  # left-foot step measured on the right: untouched
+    assert out[1].heel_touch and out[1].extra["heel_method"] == "shoe pitch"
+    # 12° from the landmarks' 4°: the registration locked onto something else
+    assert not out[3].heel_touch and "heel_method" not in out[3].extra
+    assert out[3].extra["heel_shoe_pitch_rejected_deg"] == -8.0
+
+
+@pytest.mark.parametrize("case", ["no stand", "front view", "tiny"])
+def test_no_plan_without_a_stand_or_a_side_view_of_a_foot_big_enough(case: str) -> None:
+    lm, _ = _set(np.zeros(40))
+    contacts = [_contact(lm.t, 30, 38)]
+    if case == "no stand":
+        assert footpitch.plan(lm, contacts, [0.25, float("nan")]) is None  # the far foot's stand is no use
+        return
+    xyz = lm.xyz.copy()
+    for side in ("left", "right"):
+        ix = sk.SIDE_INDEX[side]
+        if case == "front view":  # heel straight behind the toe: the foot points at the camera
+            xyz[:, ix["heel"], 0] = xyz[:, ix["toe"], 0]
+        else:  # a 10 px foot
+            xyz[:, ix["heel"], 0] = xyz[:, ix["toe"], 0] - 10.0 / W
+    assert footpitch.plan(dataclasses.replace(lm, xyz=xyz), contacts, [0.25, 0.25]) is None
+
+
+def test_shoe_pitch_rejects_inconsistent_rows() -> None:
+    with pytest.raises(ValueError, match="shape"):
+        ShoePitch([0.0], [0.1, 0.2], [0], [1.0], [1.0], [0.05], [3])
+    with pytest.raises(ValueError, match="takeoff before"):
+        ShoePitch([0.3], [0.1], [0], [1.0], [1.0], [0.05], [3])
+
+
+def test_contacts_where_the_measured_foot_is_the_far_one_are_not_measured() -> None:
+    # a staggered stand, then hops where the feet swap depth on the third contact (the athlete turned round)
+    pitches = np.concatenate([np.zeros(30), np.full(10, 13.0), np.full(8, 5.0), np.full(10, 13.0), np.full(8, 5.0),
+                              np.full(10, 13.0), np.full(8, 0.0), np.full(10, 13.0)])
+    lm, frames = _set(pitches, seed=2)
+    xyz = lm.xyz.copy()
+    swap = slice(76, 84)
+    for j in ("heel", "toe"):
+        xyz[swap, sk.SIDE_INDEX["left"][j], 1] += 6.0 / H  # the left foot now below the right one
+    lm = dataclasses.replace(lm, xyz=xyz)
+    contacts = [_contact(lm.t, a, a + 8) for a in (40, 58, 76)]
+    got = _measure(lm, frames, contacts, stand_s=0.25)
+    assert np.isfinite(got.min_pitch_deg[:2]).all() and np.isnan(got.min_pitch_deg[2]) and got.n_frames[2] == 0
