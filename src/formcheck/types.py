@@ -101,6 +101,18 @@ def _check(name: str, arr: NDArray[Any], shape: tuple[int, ...]) -> None:
         raise ValueError(f"Landmarks.{name}: expected shape {shape}, got {arr.shape}")
 
 
+def _set_columns(obj: object, names: tuple[str, ...], dtypes: tuple[type, ...]) -> None:
+    """Convert a frozen record's fields ``names`` to 1-D arrays of ``dtypes``, all of one length (ValueError)."""
+    n = None
+    for name, dt in zip(names, dtypes, strict=True):
+        arr: NDArray[Any] = np.asarray(getattr(obj, name), dtype=dt)
+        if arr.ndim != 1 or (n is not None and arr.shape[0] != n):
+            raise ValueError(f"{type(obj).__name__}.{name}: expected shape ({n if n is not None else 'N'},), "
+                             f"got {arr.shape}")
+        n = arr.shape[0]
+        object.__setattr__(obj, name, arr)
+
+
 @dataclass(frozen=True, eq=False)
 class ShoeEvents:
     """Contact events timed from the image motion of the shoes (:mod:`formcheck.footflow`), one row per event
@@ -133,13 +145,7 @@ class ShoeEvents:
     _DTYPES = (np.int8, np.int8, np.float64, np.float64, np.float64, np.int32)
 
     def __post_init__(self) -> None:
-        n = None
-        for name, dt in zip(self.FIELDS, self._DTYPES, strict=True):
-            arr = np.asarray(getattr(self, name), dtype=dt)
-            if arr.ndim != 1 or (n is not None and arr.shape[0] != n):
-                raise ValueError(f"ShoeEvents.{name}: expected shape ({n if n is not None else 'N'},), got {arr.shape}")
-            n = arr.shape[0]
-            object.__setattr__(self, name, arr)
+        _set_columns(self, self.FIELDS, self._DTYPES)
         if not np.isin(self.kind, (0, 1)).all() or not np.isin(self.foot, (0, 1)).all():
             raise ValueError("ShoeEvents: kind and foot must be 0 or 1")
 
@@ -181,13 +187,7 @@ class ShoePitch:
     _DTYPES = (np.float64, np.float64, np.int8, np.float64, np.float64, np.float64, np.int32)
 
     def __post_init__(self) -> None:
-        n = None
-        for name, dt in zip(self.FIELDS, self._DTYPES, strict=True):
-            arr = np.asarray(getattr(self, name), dtype=dt)
-            if arr.ndim != 1 or (n is not None and arr.shape[0] != n):
-                raise ValueError(f"ShoePitch.{name}: expected shape ({n if n is not None else 'N'},), got {arr.shape}")
-            n = arr.shape[0]
-            object.__setattr__(self, name, arr)
+        _set_columns(self, self.FIELDS, self._DTYPES)
         if not np.isin(self.foot, (0, 1)).all():
             raise ValueError("ShoePitch: foot must be 0 or 1")
         if not (self.takeoff_s >= self.touchdown_s).all():
