@@ -1207,7 +1207,7 @@ def heel_decision(
     # the reference's error is common to every frame of the window: it does not average out
     sig_deg = math.hypot(sig_win, best_ref)
     delta = p.heel_pitch_deg - best
-    conf = 0.5 * (1.0 + math.erf(abs(delta) / (max(sig_deg, 1e-3) * math.sqrt(2.0))))
+    conf = _margin_confidence(delta, sig_deg)
     if not calibrated:
         conf = min(conf, p.uncalibrated_conf_max)
     out.update(heel_touch=bool(delta > 0), heel_confidence=round(conf, 3),
@@ -1216,6 +1216,12 @@ def heel_decision(
                heel_window_sigma_deg=round(sig_win, 3), heel_observable=True,
                heel_judged=calibrated, heel_feet=[_SIDES[f] for f, *_ in feet])
     return out
+
+
+def _margin_confidence(delta: float, sigma: float) -> float:
+    """Confidence in a call made on a ``delta`` margin over its threshold with one-sigma uncertainty ``sigma``:
+    the normal probability that the margin's sign is right."""
+    return 0.5 * (1.0 + math.erf(abs(delta) / (max(sigma, 1e-3) * math.sqrt(2.0))))
 
 
 # ====================================================================== offline refinement
@@ -1882,10 +1888,8 @@ def apply_shoe_pitch(contacts: list[Contact], pitch: ShoePitch, p: ContactParams
     for c in contacts:
         hit = None
         for k in range(len(pitch)):
-            a, b = float(pitch.touchdown_s[k]), float(pitch.takeoff_s[k])
-            overlap = min(b, c.takeoff_s) - max(a, c.touchdown_s)
-            if (overlap > 0.5 * min(b - a, c.gct_s) and np.isfinite(pitch.min_pitch_deg[k])
-                    and int(pitch.foot[k]) in contact_feet(c.side)):
+            if (_mostly_overlap(float(pitch.touchdown_s[k]), float(pitch.takeoff_s[k]), c.touchdown_s, c.takeoff_s)
+                    and np.isfinite(pitch.min_pitch_deg[k]) and int(pitch.foot[k]) in contact_feet(c.side)):
                 hit = k
                 break
         if hit is None:
@@ -1897,7 +1901,7 @@ def apply_shoe_pitch(contacts: list[Contact], pitch: ShoePitch, p: ContactParams
             out.append(dataclasses.replace(c, extra=c.extra | {"heel_shoe_pitch_rejected_deg": round(v, 2)}))
             continue
         delta = p.heel_pitch_deg - v
-        conf = 0.5 * (1.0 + math.erf(abs(delta) / (max(sig, 1e-3) * math.sqrt(2.0))))
+        conf = _margin_confidence(delta, sig)
         extra = dict(c.extra)
         extra.update(heel_touch_landmark=c.heel_touch, heel_confidence_landmark=c.heel_confidence,
                      min_pitch_landmark_deg=c.extra.get("min_pitch_deg"), min_pitch_deg=round(v, 2),
@@ -1910,7 +1914,12 @@ def apply_shoe_pitch(contacts: list[Contact], pitch: ShoePitch, p: ContactParams
 
 def _same_contact(a: Contact, b: Contact) -> bool:
     """Whether two contacts overlap by more than half of the shorter one (one contact seen two ways)."""
-    return min(a.takeoff_s, b.takeoff_s) - max(a.touchdown_s, b.touchdown_s) > 0.5 * min(a.gct_s, b.gct_s)
+    return _mostly_overlap(a.touchdown_s, a.takeoff_s, b.touchdown_s, b.takeoff_s)
+
+
+def _mostly_overlap(a0: float, a1: float, b0: float, b1: float) -> bool:
+    """Whether intervals ``[a0, a1]`` and ``[b0, b1]`` (s) overlap by more than half of the shorter one."""
+    return min(a1, b1) - max(a0, b0) > 0.5 * min(a1 - a0, b1 - b0)
 
 
 def _merge_single_foot(both: list[Contact], singles: list[Contact], breaks: list[float] | None = None) -> list[Contact]:

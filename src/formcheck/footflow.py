@@ -236,6 +236,12 @@ def leg_length_px(lm: Landmarks) -> float:
     return float(np.nanmedian(d)) if np.isfinite(d).any() else float("nan")
 
 
+def check_frame(t: FloatArray, idx: int, t_s: float) -> None:
+    """Raise ValueError unless frame ``idx`` at ``t_s`` (s) is frame ``idx`` of the series with times ``t``."""
+    if idx >= len(t) or abs(t_s - float(t[idx])) > 1e-4:
+        raise ValueError(f"frame {idx} at {t_s:.6f} s is not the landmark series' frame {idx}")
+
+
 def time_events(lm: Landmarks, frames: Iterable[tuple[int, float, NDArray[np.uint8]]],
                 requests: Sequence[ShoeRequest]) -> ShoeEvents:
     """Time ``requests`` from the shoes in a stream of ``lm``'s frames.
@@ -266,8 +272,7 @@ def time_events(lm: Landmarks, frames: Iterable[tuple[int, float, NDArray[np.uin
     todo = sorted(range(len(requests)), key=lambda n: wins[n][1])
     held: dict[int, NDArray[np.uint8]] = {}
     for idx, t_s, image in frames:
-        if idx >= len(lm.t) or abs(t_s - float(lm.t[idx])) > 1e-4:
-            raise ValueError(f"frame {idx} at {t_s:.6f} s is not the landmark series' frame {idx}")
+        check_frame(lm.t, idx, t_s)
         if any(a <= idx < b for a, b in (wins[n] for n in todo)):
             held[idx] = image
         while todo and wins[todo[0]][1] - 1 <= idx:

@@ -146,8 +146,7 @@ def measure_shoes(lm: Landmarks, video: str | Path, exercise: str) -> Landmarks:
         for f in src:
             if not f.image.size:
                 continue
-            if f.index >= len(lm.t) or abs(f.t_s - float(lm.t[f.index])) > 1e-4:
-                raise ValueError(f"frame {f.index} at {f.t_s:.6f} s is not the landmark series' frame {f.index}")
+            footflow.check_frame(lm.t, f.index, f.t_s)
             if meter is not None:
                 meter.push(f.index, f.image)
             if f.index in flow_need:
