@@ -8,15 +8,22 @@ fixed to the shoe. For each touchdown or takeoff that :mod:`formcheck.contacts` 
 1. corners (``cv2.goodFeaturesToTrack``) are picked in a box of ``BOX_LEG`` leg lengths around MediaPipe's toe
    at the first frame of a window of ``WINDOW_S`` either side of the estimate, and followed frame to frame with
    pyramidal Lucas-Kanade;
-2. points that move less than ``MIN_MOVE_LEG`` over the window (the floor, the background) are dropped, and of
-   the rest the lowest ``SOLE_FRACTION`` in the image are kept: the sole, the part that meets the floor;
-3. each sole point times the event on its own (:func:`point_event_s`): a parabola (ballistic flight) fitted to
-   its image height on the flight side meets its own median height on the ground side, re-centred once;
-4. the event time is the median of the points' times, its one-sigma uncertainty their robust spread over the
+2. points that move less than ``MIN_MOVE_LEG`` over the window (the floor, the background) are dropped;
+3. each remaining point times the event on its own (:func:`point_event_s`): the event is where the point's
+   motion changes from ballistic flight to the contact's motion. A parabola fitted to its image height on the
+   flight side meets a line fitted on the ground side (the point's own contact motion: a point behind the toe
+   keeps going down while the heel lowers after a forefoot landing, and rises before the toe leaves), re-centred
+   once. Points arriving (or leaving) at less than ``MIN_SPEED_FRAC`` of the fast quarter's flight speed are not
+   on the shoe: floor or background texture dragged along by the shoe's edge as it covers or uncovers it;
+4. the event time is the median of the remaining points' times, its one-sigma uncertainty their robust spread over the
    square root of their number, plus in quadrature ``UNC_FLOOR_FRAMES`` of a frame period.
 
-Each point carries its own contact level, so a shoe that rolls onto the forefoot or bends does not move the
-level the flight is intersected with, and the median over points ignores the few that slid along an edge.
+Each point carries its own contact motion, so every point of the shoe, not only the one that meets the floor,
+dates the same instant: on the renderer's exact keypoints a constant contact level timed the heel point's
+touchdown 8.4 ms late and the ankle's 5.2 ms, the line 0.4 and 0.2 ms (docs/validation.md). Points away from the
+sole are as good as the sole's and better placed: next to the floor the floor's texture and the shoe's shadow
+enter the tracking window (stop 16: using every moving point instead of the lowest third halved the touchdown
+bias on the 240 fps renders). The median over points ignores the few that slid along an edge.
 The flight side must hold ``MIN_FLIGHT_FRAMES`` frames between ``FLIGHT_SIDE_S``, so this only runs on
 high-frame-rate video (:data:`MIN_FPS`, about 71 fps). Pure array code: frames come in as grey images keyed by
 frame index (streamed from :func:`formcheck.video.open_video`), results go out as
@@ -42,21 +49,24 @@ WINDOW_S = 0.08
 FLIGHT_SIDE_S = (0.004, 0.06)
 """Flight-side samples used for the parabola: this far from the current event time (s)."""
 GROUND_SIDE_S = (0.006, 0.04)
-"""Ground-side samples that give a point's contact level: this far from the current event time (s)."""
+"""Ground-side samples that give a point's contact motion: this far from the current event time (s)."""
 MIN_FLIGHT_FRAMES = 4
 """Fewest flight-side frames for a parabola (3 coefficients and one degree of freedom)."""
 MIN_GROUND_FRAMES = 2
-"""Fewest ground-side frames for a contact level."""
+"""Fewest ground-side frames for a contact level (a constant: below ``LINE_GROUND_FRAMES``)."""
+LINE_GROUND_FRAMES = 3
+"""Fewest ground-side frames for a line (the contact's motion) instead of a constant level."""
 MAX_CORRECTION_S = 0.03
 """A point whose re-timing moves the event further than this (s) has fitted something else; it is dropped."""
 BOX_LEG = 0.12
 """Half-size of the box around MediaPipe's toe where shoe corners are picked (leg lengths)."""
 MIN_MOVE_LEG = 0.01
 """Points whose image height changes less than this over the window (leg lengths) are the floor, not the shoe."""
-SOLE_FRACTION = 1.0 / 3.0
-"""Fraction of the moving points, lowest in the image, that count as the sole."""
+MIN_SPEED_FRAC = 0.5
+"""Points whose flight speed at the event is below this fraction of the fast quarter's are not on the shoe (floor
+and background dragged by the shoe's edge as it covers or uncovers them) and do not time it."""
 MIN_POINTS = 3
-"""Fewest sole points with a time for an event time."""
+"""Fewest shoe points with a time for an event time."""
 UNC_FLOOR_FRAMES = 0.4
 """Uncertainty shared by all points of an event (frame periods), added in quadrature to their spread; set so that
 about two thirds of the per-foot errors on four 240 fps renders fall within one sigma (docs/validation.md)."""
@@ -118,8 +128,8 @@ def frames_needed(t: FloatArray, requests: Sequence[ShoeRequest]) -> set[int]:
     return need
 
 
-def point_event_s(t: FloatArray, y: FloatArray, estimate_s: float, touchdown: bool) -> float | None:
-    """Event time (s) of one tracked point: flight parabola meets the point's contact level, re-centred once.
+def point_event_s(t: FloatArray, y: FloatArray, estimate_s: float, touchdown: bool) -> tuple[float, float] | None:
+    """Event time (s) of one tracked point: its flight parabola meets its contact motion, re-centred once.
 
     Parameters
     ----------
@@ -134,10 +144,18 @@ def point_event_s(t: FloatArray, y: FloatArray, estimate_s: float, touchdown: bo
 
     Returns
     -------
-    The event time, or None when a side has too few frames, the parabola never reaches the level, or the
-    time moves more than ``MAX_CORRECTION_S`` from ``estimate_s``.
+    (t_s, speed_px_s): the event time (s) and the point's flight speed at it towards the floor (touchdown) or
+    away from it (takeoff; px/s, negative when the point moves the other way), or None when a side has too few
+    frames, the parabola never meets the contact motion, or the time moves more than ``MAX_CORRECTION_S`` from
+    ``estimate_s``.
+
+    Notes
+    -----
+    The contact motion is a straight line fitted to the ground side (``LINE_GROUND_FRAMES`` frames or more),
+    else the side's median level: with the toe pinned, a point behind it moves at a nearly constant rate for the
+    first tens of milliseconds of the contact (the heel lowering or rising), and the toe itself gives a flat line.
     """
-    te = estimate_s
+    te, speed = estimate_s, float("nan")
     for _ in range(2):
         d = t - te
         s0, s1 = FLIGHT_SIDE_S
@@ -147,15 +165,21 @@ def point_event_s(t: FloatArray, y: FloatArray, estimate_s: float, touchdown: bo
         if flight.sum() < MIN_FLIGHT_FRAMES or ground.sum() < MIN_GROUND_FRAMES:
             return None
         c = np.polyfit(d[flight], y[flight], 2)
-        c[2] -= float(np.median(y[ground]))
+        if ground.sum() >= LINE_GROUND_FRAMES:
+            c[1:] -= np.polyfit(d[ground], y[ground], 1)
+        else:
+            c[2] -= float(np.median(y[ground]))
         r = np.roots(c)
         r = r[np.isreal(r)].real
         if not r.size:
             return None
-        te += float(r[np.argmin(np.abs(r))])
+        root = float(r[np.argmin(np.abs(r))])
+        te += root
         if abs(te - estimate_s) > MAX_CORRECTION_S:
             return None
-    return te
+        fv = np.polyder(np.polyfit(d[flight], y[flight], 2))
+        speed = float(np.polyval(fv, root)) * (1.0 if touchdown else -1.0)
+    return te, speed
 
 
 def track_corners(images: Sequence[NDArray[np.uint8]], toe_px: FloatArray, box_px: int) -> FloatArray | None:
@@ -184,7 +208,7 @@ def track_corners(images: Sequence[NDArray[np.uint8]], toe_px: FloatArray, box_p
 
 def time_event(t: FloatArray, images: Sequence[NDArray[np.uint8]], toe_px: FloatArray, leg_px: float,
                estimate_s: float, touchdown: bool) -> tuple[float, float, int]:
-    """Time one event of one foot from its shoe's sole points.
+    """Time one event of one foot from the points tracked on its shoe.
 
     Parameters
     ----------
@@ -204,7 +228,7 @@ def time_event(t: FloatArray, images: Sequence[NDArray[np.uint8]], toe_px: Float
     Returns
     -------
     (t_s, unc_s, n_points): the event time and its one-sigma uncertainty (s), NaN when fewer than
-    ``MIN_POINTS`` sole points time it, and the number that did.
+    ``MIN_POINTS`` shoe points time it, and the number that did.
     """
     nan = (float("nan"), float("nan"), 0)
     if len(images) < MIN_FLIGHT_FRAMES + MIN_GROUND_FRAMES or not np.isfinite(toe_px).all() or not leg_px > 0:
@@ -216,9 +240,11 @@ def time_event(t: FloatArray, images: Sequence[NDArray[np.uint8]], toe_px: Float
     y = y[:, np.ptp(y, axis=0) > MIN_MOVE_LEG * leg_px]
     if y.shape[1] < MIN_POINTS:
         return nan
-    sole = y[:, y[0] >= np.quantile(y[0], 1.0 - SOLE_FRACTION)]
-    times = [point_event_s(t, sole[:, i], estimate_s, touchdown) for i in range(sole.shape[1])]
-    ts = np.array([x for x in times if x is not None])
+    found = [x for x in (point_event_s(t, y[:, i], estimate_s, touchdown) for i in range(y.shape[1])) if x]
+    if len(found) < MIN_POINTS:
+        return float("nan"), float("nan"), len(found)
+    ts, speed = np.array(found).T
+    ts = ts[speed >= MIN_SPEED_FRAC * np.quantile(speed, 0.75)]
     if ts.size < MIN_POINTS:
         return float("nan"), float("nan"), int(ts.size)
     med = float(np.median(ts))
