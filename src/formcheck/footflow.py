@@ -155,7 +155,7 @@ def point_event_s(t: FloatArray, y: FloatArray, estimate_s: float, touchdown: bo
     else the side's median level: with the toe pinned, a point behind it moves at a nearly constant rate for the
     first tens of milliseconds of the contact (the heel lowering or rising), and the toe itself gives a flat line.
     """
-    te, speed = estimate_s, float("nan")
+    te, speed = estimate_s, 0.0
     for _ in range(2):
         d = t - te
         s0, s1 = FLIGHT_SIDE_S
@@ -164,7 +164,8 @@ def point_event_s(t: FloatArray, y: FloatArray, estimate_s: float, touchdown: bo
         ground = ((d > g0) & (d < g1)) if touchdown else ((d < -g0) & (d > -g1))
         if flight.sum() < MIN_FLIGHT_FRAMES or ground.sum() < MIN_GROUND_FRAMES:
             return None
-        c = np.polyfit(d[flight], y[flight], 2)
+        parabola = np.polyfit(d[flight], y[flight], 2)
+        c = parabola.copy()
         if ground.sum() >= LINE_GROUND_FRAMES:
             c[1:] -= np.polyfit(d[ground], y[ground], 1)
         else:
@@ -177,8 +178,7 @@ def point_event_s(t: FloatArray, y: FloatArray, estimate_s: float, touchdown: bo
         te += root
         if abs(te - estimate_s) > MAX_CORRECTION_S:
             return None
-        fv = np.polyder(np.polyfit(d[flight], y[flight], 2))
-        speed = float(np.polyval(fv, root)) * (1.0 if touchdown else -1.0)
+        speed = float(np.polyval(np.polyder(parabola), root)) * (1.0 if touchdown else -1.0)
     return te, speed
 
 
