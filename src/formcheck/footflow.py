@@ -240,7 +240,7 @@ def time_event(t: FloatArray, images: Sequence[NDArray[np.uint8]], toe_px: Float
     y = y[:, np.ptp(y, axis=0) > MIN_MOVE_LEG * leg_px]
     if y.shape[1] < MIN_POINTS:
         return nan
-    found = [x for x in (point_event_s(t, y[:, i], estimate_s, touchdown) for i in range(y.shape[1])) if x]
+    found = [x for x in (point_event_s(t, y[:, i], estimate_s, touchdown) for i in range(y.shape[1])) if x is not None]
     if len(found) < MIN_POINTS:
         return float("nan"), float("nan"), len(found)
     ts, speed = np.array(found).T

@@ -127,11 +127,11 @@ class ShoeEvents:
     estimate_s : (N,) float64
         The landmark-based event time the measurement window was centred on (s).
     t_s : (N,) float64
-        The event time from the shoe's sole points (s); NaN where the shoe could not time it.
+        The event time from the points tracked on the shoe (s); NaN where the shoe could not time it.
     unc_s : (N,) float64
         One-sigma uncertainty of ``t_s`` (s); NaN where ``t_s`` is.
     n_points : (N,) int32
-        Sole points that timed the event.
+        Shoe points that timed the event.
     """
 
     kind: NDArray[np.int8]
