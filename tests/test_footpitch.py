@@ -171,3 +171,43 @@ def test_contacts_where_the_measured_foot_is_the_far_one_are_not_measured() -> N
     contacts = [_contact(lm.t, a, a + 8) for a in (40, 58, 76)]
     got = _measure(lm, frames, contacts, stand_s=0.25)
     assert np.isfinite(got.min_pitch_deg[:2]).all() and np.isnan(got.min_pitch_deg[2]) and got.n_frames[2] == 0
+
+
+def _series(lm: Landmarks, frames: list[NDArray[np.uint8]], stand_s: float) -> NDArray[np.float64]:
+    plan = footpitch.series_plan(lm, stand_s)
+    assert plan is not None and plan.foot == 1  # the nearer foot: lower in the image
+    meter = footpitch.SeriesMeter(lm, plan)
+    for k, img in enumerate(frames):  # in order, as decoded
+        meter.push(k, img)
+    got = meter.result()
+    assert got.foot == 1 and len(got) == len(lm.t)
+    return got.pitch_deg
+
+
+def test_a_pitch_series_follows_the_shoe_through_a_raise_not_the_landmarks() -> None:
+    # a calf raise to 20° and back (cosine eases, 0.8 s each way), then a still stretch that is the flat reference,
+    # then a second raise: the frames before the reference are held and registered once it is complete
+    up = 10.0 * (1 - np.cos(np.pi * np.linspace(0, 1, 48)))
+    raise_ = np.concatenate([up, np.full(12, 20.0), up[::-1]])
+    pitches = np.concatenate([np.zeros(12), raise_, np.zeros(30), raise_, np.zeros(6)])
+    lm, frames = _set(pitches, landmark_bias_deg=3.0, seed=3)
+    got = _series(lm, frames, stand_s=float(lm.t[12 + raise_.size + 15]))
+    assert np.isfinite(got).mean() > 0.95
+    ok = np.isfinite(got)
+    err = got[ok] - pitches[ok]
+    # measured (seeds 3-5; the 40 px foot registered at 36 px): |error| median 0.37-0.52°, max 1.29-1.35°; at 20°
+    # the series reads 1.1-1.2° low (the still floor and wall in the box hold the registration back, 6 %); the
+    # landmarks read 3° too high by construction
+    assert np.max(np.abs(err)) <= 0.4 + 0.06 * np.max(pitches) and np.median(np.abs(err)) < 0.6
+
+
+def test_no_series_plan_without_a_flat_foot_seen_from_the_side() -> None:
+    lm, _ = _set(np.concatenate([np.zeros(20), np.full(20, 25.0)]), landmark_bias_deg=0.0)
+    assert footpitch.series_plan(lm, float(lm.t[10])) is not None
+    assert footpitch.series_plan(lm, float(lm.t[30])) is None  # on its toes: not a flat reference
+    assert footpitch.series_plan(lm, float("nan")) is None
+    xyz = lm.xyz.copy()
+    for side in ("left", "right"):
+        ix = sk.SIDE_INDEX[side]
+        xyz[:, ix["heel"], 0] = xyz[:, ix["toe"], 0]  # the foot points at the camera
+    assert footpitch.series_plan(dataclasses.replace(lm, xyz=xyz), float(lm.t[10])) is None

@@ -12,7 +12,7 @@ from formcheck import features as ft
 from formcheck.analysis import analyze, make_online
 from formcheck.exercises import get_exercise
 from formcheck.reps import RawRep, _rep_record, ease, fit_phase
-from formcheck.types import Landmarks, Rep
+from formcheck.types import FootPitchSeries, Landmarks, Rep
 
 
 def _match(reps, truth):  # type: ignore[no-untyped-def]
@@ -188,6 +188,27 @@ def test_tib_raise_range_and_calf_raise_body_line() -> None:
                      seed=12)
     c = analyze(calf.lm, "calf_raise")
     assert [("body_line" in r.flags) for r in c.reps] == [False, False, True, False]
+
+
+@pytest.mark.parametrize("seed", [21, 22])
+def test_calf_raises_are_timed_from_the_shoe_pitch_series_when_the_video_gave_one(seed: int) -> None:
+    # foot landmarks with 4 px of jitter (MediaPipe's heel and toe on a small foot) against a shoe pitch series
+    # with 0.2° of noise, 5 % low, and a 0.1 s gap: the phases come from the series
+    plans = [Plan(2.0, 0.5, 1.0) for _ in range(4)]
+    noisy = make_clip("calf_raise", plans, first="con", seed=seed, jitter_px=4.0)
+    clean = make_clip("calf_raise", plans, first="con", seed=seed, jitter_px=0.0, drop_frac=0.0)
+    exact = ft.frame_features(clean.lm.xy_px(), 1.0, 0.0)["heel_up_deg"]
+    pitch = 0.95 * exact + np.random.default_rng(seed).normal(0, 0.2, exact.size)
+    pitch[100:103] = np.nan
+    lm = replace(noisy.lm, foot_pitch=FootPitchSeries(1, pitch, np.full(exact.size, 0.98)))
+    # measured, seeds 21 / 22, median |error| eccentric, concentric: landmarks 0.44, 0.27 / 0.45, 0.38 s;
+    # with the series 0.008, 0.025 / 0.029, 0.011 s
+    a, a_lm = analyze(lm, "calf_raise"), analyze(noisy.lm, "calf_raise")
+    assert a.params["foot_pitch_source"].startswith("right shoe") and a_lm.params["foot_pitch_source"] == "landmarks"
+    ecc, con = _match(a.reps, noisy.truth["reps"])
+    ecc_lm, _ = _match(a_lm.reps, noisy.truth["reps"])
+    assert np.median(np.abs(ecc)) < 0.06 and np.median(np.abs(con)) < 0.06, (ecc, con)
+    assert np.median(np.abs(ecc_lm)) > 0.2  # the landmarks alone cannot time it
 
 
 def test_jumping_jacks_counted_from_the_front() -> None:

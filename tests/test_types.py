@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from tests.fixtures.hops import make_hops
 
-from formcheck.types import FormcheckError, Landmarks, ShoeEvents, ShoePitch
+from formcheck.types import FootPitchSeries, FormcheckError, Landmarks, ShoeEvents, ShoePitch
 
 
 def test_landmarks_with_a_tracked_pass_round_trip(tmp_path: Path) -> None:
@@ -71,3 +71,23 @@ def test_shoe_pitch_round_trips_with_the_landmarks_and_shoe_events(tmp_path: Pat
         np.testing.assert_array_equal(getattr(back.shoe_pitch, name), getattr(pitch, name))
     dataclasses.replace(lm, shoe_events=shoe).save(tmp_path / "flow_only.npz")
     assert Landmarks.load(tmp_path / "flow_only.npz").shoe_pitch is None
+
+
+def test_a_foot_pitch_series_round_trips_and_must_have_one_value_per_frame(tmp_path: Path) -> None:
+    lm, _ = make_hops(fps=60, n_hops=2, seed=0)
+    n = len(lm)
+    pitch = np.where(np.arange(n) % 7 == 0, np.nan, np.linspace(0.0, 20.0, n))
+    series = FootPitchSeries(1, pitch, np.full(n, 0.98))
+    dataclasses.replace(lm, foot_pitch=series).save(tmp_path / "lm.npz")
+    back = Landmarks.load(tmp_path / "lm.npz").foot_pitch
+    assert back is not None and back.foot == 1
+    np.testing.assert_array_equal(back.pitch_deg, pitch)
+    np.testing.assert_array_equal(back.cc, series.cc)
+    lm.save(tmp_path / "none.npz")
+    assert Landmarks.load(tmp_path / "none.npz").foot_pitch is None
+    with pytest.raises(ValueError, match="frames"):
+        dataclasses.replace(lm, foot_pitch=FootPitchSeries(1, pitch[:-1], series.cc[:-1]))
+    with pytest.raises(ValueError, match="0 or 1"):
+        FootPitchSeries(2, pitch, series.cc)
+    with pytest.raises(ValueError, match="expected shape"):
+        FootPitchSeries(0, pitch, series.cc[:-1])

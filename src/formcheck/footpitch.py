@@ -31,13 +31,14 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import cv2
 import numpy as np
 from numpy.typing import NDArray
 
 from formcheck import skeleton as sk
-from formcheck.types import Contact, Landmarks, ShoePitch
+from formcheck.types import Contact, FootPitchSeries, Landmarks, ShoePitch
 
 FloatArray = NDArray[np.float64]
 
@@ -61,6 +62,14 @@ SYS_DEG = 1.0
 FLAT_MAX_DEG = 15.0
 """The stand's foot is a template only when its landmark pitch is within this of 0° (deg), as
 ``ContactParams.flat_max_deg``: MediaPipe reads a flat foot at 0-9°."""
+SERIES_ABOVE_FOOT = 0.35
+"""Template box of a pitch series (:class:`SeriesMeter`): this far above the sole line (heel-toe lengths). Chosen
+from 0.2, 0.35 and 0.5 on eight development renders of tib and calf raises (docs/validation.md); more of the shoe's
+upper outweighs the still floor and wall in the box, which pull the registration towards flat."""
+SERIES_BELOW_FOOT = 0.15
+"""Template box of a pitch series: this far below the sole line (heel-toe lengths)."""
+SERIES_FOOT_PX = 36.0
+"""A pitch series is registered with the images scaled down so that the foot is at most this long (px)."""
 WINDOW_S = 0.03
 """Window over which the pitch is summarised (s, at least 3 frames); as ``ContactParams.heel_smooth_s``."""
 
@@ -130,8 +139,29 @@ def plan(lm: Landmarks, contacts: Sequence[Contact], stand_t_s: Sequence[float])
     st = float(stand_t_s[foot])
     if not math.isfinite(st):
         return None
-    a = int(np.searchsorted(t, st - STAND_HALF_S))
-    b = max(int(np.searchsorted(t, st + STAND_HALF_S)), a + 1)
+    stand = _stand_box(lm, px, foot, st, ABOVE_FOOT, BELOW_FOOT)
+    if stand is None:
+        return None
+    (a, b), box, h, s = stand
+    sign = 1.0 if foot == 1 else -1.0
+    rows = []
+    for c, (ca, cb) in zip(contacts, spans, strict=True):
+        d = sign * (sole[ca:cb, 1] - sole[ca:cb, 0])
+        d = d[np.isfinite(d)]
+        if d.size == 0 or np.median(d) <= 0:  # the measured foot is not the nearer one here
+            ca = cb
+        rows.append((float(c.touchdown_s), float(c.takeoff_s), ca, cb))
+    return PitchPlan(foot, (a, b), box, h, s, rows)
+
+
+def _stand_box(lm: Landmarks, px: FloatArray, foot: int, mid_s: float, above: float, below: float
+               ) -> tuple[tuple[int, int], tuple[int, int, int, int], FloatArray, FloatArray] | None:
+    """The stand's frames ``[a, b)`` (``STAND_HALF_S`` either side of ``mid_s``), the template box and the median
+    heel and toe there (px); None when the foot is not seen, not flat, too small or not seen from the side, or the
+    box leaves the frame."""
+    t = lm.t
+    a = int(np.searchsorted(t, mid_s - STAND_HALF_S))
+    b = max(int(np.searchsorted(t, mid_s + STAND_HALF_S)), a + 1)
     heels, toes = px[a:b, _HEELS[foot]], px[a:b, _TOES[foot]]
     ok = np.isfinite(heels).all(axis=1) & np.isfinite(toes).all(axis=1)
     if not ok.any():
@@ -145,19 +175,25 @@ def plan(lm: Landmarks, contacts: Sequence[Contact], stand_t_s: Sequence[float])
     y_sole = max(h[1], s[1])
     x0 = int(math.floor(min(h[0], s[0]) - MARGIN_FOOT * fl))
     x1 = int(math.ceil(max(h[0], s[0]) + MARGIN_FOOT * fl))
-    y0 = int(math.floor(y_sole - ABOVE_FOOT * fl))
-    y1 = int(math.ceil(y_sole + BELOW_FOOT * fl))
+    y0 = int(math.floor(y_sole - above * fl))
+    y1 = int(math.ceil(y_sole + below * fl))
     if x0 < 0 or y0 < 0 or x1 > lm.meta.width or y1 > lm.meta.height:
         return None
-    sign = 1.0 if foot == 1 else -1.0
-    rows = []
-    for c, (ca, cb) in zip(contacts, spans, strict=True):
-        d = sign * (sole[ca:cb, 1] - sole[ca:cb, 0])
-        d = d[np.isfinite(d)]
-        if d.size == 0 or np.median(d) <= 0:  # the measured foot is not the nearer one here
-            ca = cb
-        rows.append((float(c.touchdown_s), float(c.takeoff_s), ca, cb))
-    return PitchPlan(foot, (a, b), (x0, y0, x1, y1), h.astype(np.float64), s.astype(np.float64), rows)
+    return (a, b), (x0, y0, x1, y1), h.astype(np.float64), s.astype(np.float64)
+
+
+def _crop(image: NDArray[np.uint8], box: tuple[int, int, int, int], shift_px: FloatArray, margin_px: float
+          ) -> tuple[NDArray[np.uint8], FloatArray] | None:
+    """A copy of ``image`` over ``box`` moved by ``shift_px`` and widened by ``margin_px``, and its top-left
+    corner (px); None when the frame's edge cuts it smaller than the box."""
+    x0, y0, x1, y1 = box
+    cx0 = max(int(math.floor(x0 + shift_px[0] - margin_px)), 0)
+    cy0 = max(int(math.floor(y0 + shift_px[1] - margin_px)), 0)
+    cx1 = min(int(math.ceil(x1 + shift_px[0] + margin_px)), image.shape[1])
+    cy1 = min(int(math.ceil(y1 + shift_px[1] + margin_px)), image.shape[0])
+    if cx1 - cx0 < x1 - x0 or cy1 - cy0 < y1 - y0:
+        return None
+    return image[cy0:cy1, cx0:cx1].copy(), np.array([cx0, cy0], np.float64)
 
 
 class PitchMeter:
@@ -188,14 +224,9 @@ class PitchMeter:
             self._stand_sum = patch if self._stand_sum is None else self._stand_sum + patch
             self._stand_n += 1
         if idx in self._contact_of and np.isfinite(self.toe[idx]).all():
-            m = SEARCH_FOOT * self.plan.foot_px
-            d = self.toe[idx] - self.plan.toe_px
-            cx0 = max(int(math.floor(x0 + d[0] - m)), 0)
-            cy0 = max(int(math.floor(y0 + d[1] - m)), 0)
-            cx1 = min(int(math.ceil(x1 + d[0] + m)), image.shape[1])
-            cy1 = min(int(math.ceil(y1 + d[1] + m)), image.shape[0])
-            if cx1 - cx0 >= x1 - x0 and cy1 - cy0 >= y1 - y0:
-                self._crops[idx] = (image[cy0:cy1, cx0:cx1].copy(), np.array([cx0, cy0], np.float64))
+            got = _crop(image, self.plan.box, self.toe[idx] - self.plan.toe_px, SEARCH_FOOT * self.plan.foot_px)
+            if got is not None:
+                self._crops[idx] = got
 
     def result(self) -> ShoePitch:
         """One row per contact of the plan; NaN where a contact had too few registered frames (or no stand)."""
@@ -220,6 +251,128 @@ class PitchMeter:
         return ShoePitch(td, to, np.full(n, p.foot, np.int8), out["min"], out["sig"], out["t"], out["k"])
 
 
+@dataclass(frozen=True)
+class SeriesPlan:
+    """What to measure for a pitch series: the foot, its flat stand and the template box.
+
+    Attributes
+    ----------
+    foot : int
+        0 left, 1 right: the foot nearer the camera on the stand (its sole lower in the image).
+    stand : (int, int)
+        Frame index range ``[a, b)`` averaged into the template.
+    box : (int, int, int, int)
+        Template box ``x0, y0, x1, y1`` (px) in the stand's frames.
+    heel_px, toe_px : (2,) float
+        The foot's heel and toe on the stand (px, median over the stand frames).
+    """
+
+    foot: int
+    stand: tuple[int, int]
+    box: tuple[int, int, int, int]
+    heel_px: FloatArray
+    toe_px: FloatArray
+
+    @property
+    def foot_px(self) -> float:
+        """Heel-toe length on the stand (px)."""
+        return float(np.hypot(*(self.toe_px - self.heel_px)))
+
+
+def series_plan(lm: Landmarks, stand_s: float) -> SeriesPlan | None:
+    """The plan of a pitch series whose flat reference is the stand around ``stand_s`` (s).
+
+    The foot measured is the one whose sole is lower in the image over the stand (the nearer one in a side view).
+    None when the stand holds no frame of it, the foot is not flat there, is shorter than :data:`MIN_FOOT_PX` or is
+    not seen from the side, or the template box leaves the frame.
+    """
+    if len(lm.t) < 2 or not math.isfinite(stand_s):
+        return None
+    px = lm.xy_px()
+    a = int(np.searchsorted(lm.t, stand_s - STAND_HALF_S))
+    b = max(int(np.searchsorted(lm.t, stand_s + STAND_HALF_S)), a + 1)
+    sole = np.maximum(px[a:b, list(_HEELS), 1], px[a:b, list(_TOES), 1])
+    diff = sole[:, 1] - sole[:, 0]  # right below left: > 0
+    diff = diff[np.isfinite(diff)]
+    if diff.size == 0 or np.median(diff) == 0:
+        return None
+    foot = int(np.median(diff) > 0)
+    stand = _stand_box(lm, px, foot, stand_s, SERIES_ABOVE_FOOT, SERIES_BELOW_FOOT)
+    if stand is None:
+        return None
+    (a, b), box, h, s = stand
+    return SeriesPlan(foot, (a, b), box, h, s)
+
+
+class SeriesMeter:
+    """Streaming consumer of grey frames that registers the shoe of every frame against its flat stand.
+
+    Feed the frames in order (any subset) to :meth:`push`; frames before the stand's end are held as small crops
+    until the template is complete, later ones are registered as they come. Then call :meth:`result`.
+    """
+
+    def __init__(self, lm: Landmarks, p: SeriesPlan) -> None:
+        self.plan = p
+        px = lm.xy_px()
+        self.heel = px[:, _HEELS[p.foot]]
+        self.toe = px[:, _TOES[p.foot]]
+        self._pitch = np.full(len(lm.t), np.nan)
+        self._cc = np.full(len(lm.t), np.nan)
+        self._sum: NDArray[np.float64] | None = None
+        self._n = 0
+        self._tmpl: NDArray[np.float32] | None = None
+        self._held: list[tuple[int, NDArray[np.uint8], FloatArray]] = []
+        self._prev: NDArray[np.float32] | None = None
+        # registered at a foot length of at most SERIES_FOOT_PX: the same blur and basin at every resolution
+        self._scale = min(1.0, SERIES_FOOT_PX / p.foot_px)
+        org = np.array(p.box[:2], np.float64)
+        self._heel_t, self._toe_t = self._scale * (p.heel_px - org), self._scale * (p.toe_px - org)
+
+    def push(self, idx: int, image: NDArray[np.uint8]) -> None:
+        """Take frame ``idx`` (grey (H, W) uint8)."""
+        p = self.plan
+        x0, y0, x1, y1 = p.box
+        if p.stand[0] <= idx < p.stand[1]:
+            patch = image[y0:y1, x0:x1].astype(np.float64)
+            self._sum = patch if self._sum is None else self._sum + patch
+            self._n += 1
+        if np.isfinite(self.toe[idx]).all():
+            got = _crop(image, p.box, self.toe[idx] - p.toe_px, SEARCH_FOOT * p.foot_px)
+            if got is not None:
+                self._held.append((idx, self._resized(got[0]), self._scale * got[1]))
+        if idx >= p.stand[1] - 1:
+            self._flush()
+
+    def _flush(self) -> None:
+        if self._tmpl is None:
+            if self._sum is None or self._n == 0:
+                return
+            self._tmpl = self._resized((self._sum / self._n).astype(np.float32))
+        v0 = self._toe_t - self._heel_t
+        sc = self._scale
+        for k, img, org in self._held:
+            got = register_frame(self._tmpl, self._toe_t, v0, img, org, sc * self.heel[k], sc * self.toe[k],
+                                 self._prev)
+            if got is None:
+                continue
+            self._prev = got[1]
+            self._pitch[k] = rotation_pitch_deg(got[1], self._heel_t, self._toe_t)
+            self._cc[k] = got[0]
+        self._held = []
+
+    def _resized(self, img: NDArray[Any]) -> NDArray[Any]:
+        if self._scale >= 1.0:
+            return img
+        return np.asarray(cv2.resize(img, None, fx=self._scale, fy=self._scale, interpolation=cv2.INTER_AREA))
+
+    def result(self) -> FootPitchSeries:
+        """The pitch of every frame relative to the stand (deg, heel up positive); NaN where the frame was not
+        registered. The correlation is kept but not used to drop frames: it falls with the pitch itself (the shoe's
+        shading and the floor it uncovers change; 0.99 flat, 0.84-0.92 at 20-28° on rendered raises)."""
+        self._flush()
+        return FootPitchSeries(self.plan.foot, self._pitch.copy(), self._cc.copy())
+
+
 def rotation_pitch_deg(warp: NDArray[np.float32], heel: FloatArray, toe: FloatArray) -> float:
     """Pitch change (deg, heel up positive) that a 2x3 Euclidean ``warp`` applies to the heel-toe line."""
     m, tr = warp[:, :2].astype(np.float64), warp[:, 2].astype(np.float64)
@@ -228,36 +381,64 @@ def rotation_pitch_deg(warp: NDArray[np.float32], heel: FloatArray, toe: FloatAr
     return math.degrees(math.atan2(s2[1] - h2[1], abs(s2[0] - h2[0]))) - before
 
 
+def register_frame(tmpl: NDArray[np.float32], toe_t: FloatArray, v0: FloatArray, img: NDArray[np.uint8],
+                   org: FloatArray, heel_k: FloatArray, toe_k: FloatArray, prev: NDArray[np.float32] | None
+                   ) -> tuple[float, NDArray[np.float32]] | None:
+    """ECC registration of one crop to the template (Euclidean), the better of two starts.
+
+    Parameters
+    ----------
+    tmpl : (h, w) float32
+        Template (the standing shoe).
+    toe_t, v0 : (2,) float
+        The template's toe (px, template coordinates) and heel-to-toe vector (px).
+    img : (H, W) uint8
+        The crop; ``org`` (px) is its top-left corner in the frame.
+    heel_k, toe_k : (2,) float
+        MediaPipe's heel and toe in this frame (px; NaN: no landmark start).
+    prev : (2, 3) float32 or None
+        The previous frame's warp (template to frame coordinates): the second start.
+
+    Returns
+    -------
+    (correlation, warp template to frame coordinates), or None when ECC converged from neither start.
+    """
+    inits = []
+    if np.isfinite(heel_k).all() and np.isfinite(toe_k).all():
+        v1 = toe_k - heel_k
+        th = math.atan2(v1[1], v1[0]) - math.atan2(v0[1], v0[0])
+        rot = np.array([[math.cos(th), -math.sin(th)], [math.sin(th), math.cos(th)]])
+        inits.append(np.hstack([rot, (toe_k - org - rot @ toe_t)[:, None]]).astype(np.float32))
+    if prev is not None:  # the previous frame's warp, moved into this crop's coordinates
+        inits.append(np.hstack([prev[:, :2], (prev[:, 2] - org)[:, None]]).astype(np.float32))
+    best: tuple[float, NDArray[np.float32]] | None = None
+    src = img.astype(np.float32)
+    for w0 in inits:
+        try:
+            cc, found = cv2.findTransformECC(tmpl, src, w0.copy(), cv2.MOTION_EUCLIDEAN, _ECC_CRITERIA, None)
+        except cv2.error:  # did not converge
+            continue
+        w = np.asarray(found, np.float32)
+        if np.isfinite(w).all() and (best is None or cc > best[0]):
+            best = (float(cc), w)
+    if best is None:
+        return None
+    return best[0], np.hstack([best[1][:, :2], (best[1][:, 2] + org)[:, None]]).astype(np.float32)
+
+
 def _register_contact(tmpl: NDArray[np.float32], heel_t: FloatArray, toe_t: FloatArray,
                       crops: Sequence[tuple[int, NDArray[np.uint8], FloatArray]],
                       heel_px: FloatArray, toe_px: FloatArray) -> FloatArray:
     """ECC registration of each crop to the template: rows (frame index, pitch deg, correlation)."""
     rows = []
-    prev: FloatArray | None = None  # last warp, template to image coordinates
+    prev: NDArray[np.float32] | None = None  # last warp, template to frame coordinates
     v0 = toe_t - heel_t
     for k, img, org in crops:
-        inits = []
-        if np.isfinite(heel_px[k]).all():
-            v1 = toe_px[k] - heel_px[k]
-            th = math.atan2(v1[1], v1[0]) - math.atan2(v0[1], v0[0])
-            rot = np.array([[math.cos(th), -math.sin(th)], [math.sin(th), math.cos(th)]])
-            inits.append(np.hstack([rot, (toe_px[k] - org - rot @ toe_t)[:, None]]).astype(np.float32))
-        if prev is not None:  # the previous frame's warp, moved into this crop's coordinates
-            inits.append(np.hstack([prev[:, :2], (prev[:, 2] - org)[:, None]]).astype(np.float32))
-        best: tuple[float, NDArray[np.float32]] | None = None
-        src = img.astype(np.float32)
-        for w0 in inits:
-            try:
-                cc, found = cv2.findTransformECC(tmpl, src, w0.copy(), cv2.MOTION_EUCLIDEAN, _ECC_CRITERIA, None)
-            except cv2.error:  # did not converge
-                continue
-            w = np.asarray(found, np.float32)
-            if np.isfinite(w).all() and (best is None or cc > best[0]):
-                best = (float(cc), w)
-        if best is None:
+        got = register_frame(tmpl, toe_t, v0, img, org, heel_px[k], toe_px[k], prev)
+        if got is None:
             continue
-        prev = np.hstack([best[1][:, :2], (best[1][:, 2] + org)[:, None]])
-        rows.append((k, rotation_pitch_deg(best[1], heel_t, toe_t), best[0]))
+        prev = got[1]
+        rows.append((k, rotation_pitch_deg(got[1], heel_t, toe_t), got[0]))
     return np.array(rows, np.float64).reshape(-1, 3)
 
 

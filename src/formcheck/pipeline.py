@@ -9,6 +9,7 @@ no partial output.
 from __future__ import annotations
 
 import dataclasses
+import itertools
 import logging
 import os
 import shutil
@@ -126,12 +127,17 @@ def measure_shoes(lm: Landmarks, video: str | Path, exercise: str) -> Landmarks:
     (:mod:`formcheck.footflow`, stored as ``lm.shoe_events``), and, at any frame rate, the stand and every
     contact's frames, where the shoe nearer the camera is registered against the standing shoe for the heel
     decision (:mod:`formcheck.footpitch`, stored as ``lm.shoe_pitch``). Both are saved with the landmarks, so
-    re-analysis keeps them. Unchanged for non-hop exercises, when no contact was found, or when neither applies
-    (below :data:`formcheck.footflow.MIN_FPS` without a stand seen from the side).
+    re-analysis keeps them. Unchanged when no contact was found, or when neither applies (below
+    :data:`formcheck.footflow.MIN_FPS` without a stand seen from the side). Exercises driven by foot pitch (tib
+    and calf raises) get their shoe pitch series instead (:func:`measure_foot_pitch`); other rep exercises are
+    returned unchanged.
     """
-    if get_exercise(exercise).kind != "contacts":
+    ex = get_exercise(exercise)
+    if ex.spec is not None and ex.spec.signal == "heel_up_deg" and not ex.spec.hold:
+        return measure_foot_pitch(lm, video, exercise)
+    if ex.kind != "contacts":
         return lm
-    analysis = analyze(lm, exercise, get_exercise(exercise).targets)
+    analysis = analyze(lm, exercise, ex.targets)
     if not analysis.contacts:
         return lm
     requests = footflow.requests_for(analysis.contacts) if footflow.usable(lm.t) else []
@@ -167,6 +173,56 @@ def measure_shoes(lm: Landmarks, video: str | Path, exercise: str) -> Landmarks:
         log.info("shoe pitch: %d of %d contacts measured", int(np.isfinite(pitch.min_pitch_deg).sum()), len(pitch))
         out = dataclasses.replace(out, shoe_pitch=pitch)
     return out
+
+
+STAND_MIN_S = 0.5
+"""Shortest still stretch between reps (s) whose middle can be the flat reference of a foot pitch series."""
+STAND_GAP_S = 0.15
+"""The reference is taken this far from a rep's start or end (s): the fitted phase ends are a few frames off."""
+
+
+def measure_foot_pitch(lm: Landmarks, video: str | Path, exercise: str) -> Landmarks:
+    """``lm`` with the nearer shoe's pitch measured in every frame of ``video`` (``lm.foot_pitch``).
+
+    The reps are found on the landmarks first; the flat reference is the still stretch just before the first rep
+    (else between reps, else after the last), where the shoe standing flat becomes the template that every frame is
+    registered against (:class:`formcheck.footpitch.SeriesMeter`). Unchanged when no rep was found, no still
+    stretch of :data:`STAND_MIN_S` holds a flat foot seen from the side, or the video's frames are not the
+    landmarks'.
+    """
+    analysis = analyze(lm, exercise, get_exercise(exercise).targets)
+    if not analysis.reps:
+        return lm
+    t0, t1 = float(lm.t[0]), float(lm.t[-1])
+    reps = sorted(analysis.reps, key=lambda r: r.start_s)
+    gaps = [(t0, reps[0].start_s, True)] + [(a.end_s, b.start_s, False) for a, b in itertools.pairwise(reps)] \
+        + [(reps[-1].end_s, t1, False)]
+    plan = None
+    for a, b, before_first in gaps:
+        a, b = a + STAND_GAP_S, b - STAND_GAP_S
+        if b - a < STAND_MIN_S:
+            continue
+        # before the first rep: just before it (the athlete may still be settling in at the clip's start)
+        mid = b - footpitch.STAND_HALF_S if before_first else 0.5 * (a + b)
+        plan = footpitch.series_plan(lm, mid)
+        if plan is not None:
+            break
+    if plan is None:
+        log.info("shoe pitch series: no flat stand of a foot seen from the side; landmark pitch kept")
+        return lm
+    meter = footpitch.SeriesMeter(lm, plan)
+    with open_video(video, "gray") as src:
+        try:
+            for f in src:
+                if f.image.size:
+                    footflow.check_frame(lm.t, f.index, f.t_s)
+                    meter.push(f.index, f.image)
+        except ValueError as exc:  # not the frames the landmarks came from
+            log.warning("%s: shoe pitch series skipped: %s", video, exc)
+            return lm
+    series = meter.result()
+    log.info("shoe pitch series: %d of %d frames registered", int(np.isfinite(series.pitch_deg).sum()), len(series))
+    return dataclasses.replace(lm, foot_pitch=series)
 
 
 def _stand_s(params: dict[str, Any]) -> list[float]:

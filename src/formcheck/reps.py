@@ -1195,7 +1195,13 @@ def _submovements(reps: list[RawRep]) -> tuple[int, int]:
 # Offline driver
 # ----------------------------------------------------------------------------------------------
 def series_features(lm: Landmarks) -> tuple[FloatArray, float, float]:
-    """Features of every frame, ``(T, len(FEATURES))``, the leg length (px) and the floor row (px)."""
+    """Features of every frame, ``(T, len(FEATURES))``, the leg length (px) and the floor row (px).
+
+    When the landmarks carry a shoe pitch series measured on the video (``lm.foot_pitch``, tib and calf raises),
+    it is the ``heel_up_deg`` feature instead of the landmarks' mean foot pitch: MediaPipe's heel and toe read
+    the pitch at 0.55-0.6 of its size, with a rest level that moves between reps, the registered shoe at 0.9-1.0
+    (rendered raises, docs/validation.md). Gaps up to ``MAX_GAP_S`` are bridged, longer ones stay missing.
+    """
     xy = lm.xy_px()
     xy = np.asarray(ft.swap_limbs(xy, ft.inverted_trunk(xy)), np.float64)  # an upside-down fit the right way up
     xy = np.asarray(sg.interpolate_gaps(lm.t, xy, MAX_GAP_S), np.float64)
@@ -1206,6 +1212,8 @@ def series_features(lm: Landmarks) -> tuple[FloatArray, float, float]:
     ank = ank[np.isfinite(ank)]
     floor = float(np.percentile(ank, 95)) if ank.size else float("nan")
     f = ft.frame_features(xy, L, floor)
+    if lm.foot_pitch is not None:
+        f["heel_up_deg"] = np.asarray(sg.interpolate_gaps(lm.t, lm.foot_pitch.pitch_deg, MAX_GAP_S), np.float64)
     return np.stack([f[n] for n in ft.FEATURES], axis=1), L, floor
 
 
@@ -1278,6 +1286,9 @@ def analyze_reps(lm: Landmarks, exercise: Exercise, targets: Targets) -> Analysi
     params = _params(spec, {"leg_length_px": round(L, 2), "floor_y_px": round(floor, 2),
                             "baseline": {k: round(v, 2) for k, v in base.items()},
                             "submovements_per_phase": list(n_sub), "starts_at_bottom": from_floor})
+    if spec.signal == "heel_up_deg":
+        params["foot_pitch_source"] = "landmarks" if lm.foot_pitch is None else \
+            f"{('left', 'right')[lm.foot_pitch.foot]} shoe registered on the video"
     return Analysis(reps=reps, holds=holds, summary=summ, feedback=fb, params=params, events=events)
 
 

@@ -198,6 +198,35 @@ class ShoePitch:
 
 
 @dataclass(frozen=True, eq=False)
+class FootPitchSeries:
+    """The pitch of one shoe in every frame, registered on the image against the same shoe standing flat
+    (:class:`formcheck.footpitch.SeriesMeter`); drives the rep engine of tib and calf raises.
+
+    Attributes
+    ----------
+    foot : int
+        The foot measured (0 left, 1 right): the one nearer the camera.
+    pitch_deg : (T,) float64
+        Pitch relative to the flat stand (deg, heel above toe positive); NaN where the frame was not registered.
+    cc : (T,) float64
+        ECC correlation of each frame's registration (0-1); NaN where none was made.
+    """
+
+    foot: int
+    pitch_deg: NDArray[np.float64]
+    cc: NDArray[np.float64]
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "foot", int(self.foot))
+        _set_columns(self, ("pitch_deg", "cc"), (np.float64, np.float64))
+        if self.foot not in (0, 1):
+            raise ValueError("FootPitchSeries: foot must be 0 or 1")
+
+    def __len__(self) -> int:
+        return int(self.pitch_deg.shape[0])
+
+
+@dataclass(frozen=True, eq=False)
 class Landmarks:
     """A pose time series for one person.
 
@@ -228,6 +257,9 @@ class Landmarks:
     shoe_pitch : ShoePitch or None
         Each contact's foot pitch measured on the shoe image against the standing shoe (any frame rate, side
         views with a stand, see :mod:`formcheck.footpitch`), saved likewise.
+    foot_pitch : FootPitchSeries or None
+        The nearer shoe's pitch in every frame measured on the image (tib and calf raises seen from the side),
+        saved likewise; one value per frame.
     """
 
     t: NDArray[np.float64]
@@ -240,6 +272,7 @@ class Landmarks:
     tracked: Landmarks | None = None
     shoe_events: ShoeEvents | None = None
     shoe_pitch: ShoePitch | None = None
+    foot_pitch: FootPitchSeries | None = None
 
     def __post_init__(self) -> None:
         t = np.asarray(self.t, dtype=np.float64)
@@ -265,6 +298,8 @@ class Landmarks:
                 raise ValueError("Landmarks.tracked: a tracked series cannot carry another one")
             if self.tracked.t.shape != t.shape or not np.array_equal(self.tracked.t, t):
                 raise ValueError("Landmarks.tracked: must have the same timestamps as the main series")
+        if self.foot_pitch is not None and len(self.foot_pitch) != n:
+            raise ValueError(f"Landmarks.foot_pitch: expected {n} frames, got {len(self.foot_pitch)}")
 
     def __len__(self) -> int:
         return int(self.t.shape[0])
@@ -329,6 +364,10 @@ class Landmarks:
             extra.update({f"shoe_{k}": getattr(self.shoe_events, k) for k in ShoeEvents.FIELDS})
         if self.shoe_pitch is not None:
             extra.update({f"pitch_{k}": getattr(self.shoe_pitch, k) for k in ShoePitch.FIELDS})
+        if self.foot_pitch is not None:
+            fps = self.foot_pitch
+            extra.update({"footpitch_foot": np.array(fps.foot), "footpitch_pitch_deg": fps.pitch_deg,
+                          "footpitch_cc": fps.cc})
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp.npz")
         os.close(fd)
         try:
@@ -372,8 +411,11 @@ class Landmarks:
                 pitch = None
                 if "pitch_foot" in z:
                     pitch = ShoePitch(*(z[f"pitch_{k}"] for k in ShoePitch.FIELDS))
+                series = None
+                if "footpitch_foot" in z:
+                    series = FootPitchSeries(int(z["footpitch_foot"]), z["footpitch_pitch_deg"], z["footpitch_cc"])
                 return cls(z["t"], z["xyz"], z["visibility"], z["presence"], z["world"], meta, str(z["model"]),
-                           tracked, shoe, pitch)
+                           tracked, shoe, pitch, series)
         except FormcheckError:
             raise
         except (OSError, ValueError, KeyError) as exc:
