@@ -80,12 +80,13 @@ _TOES = (sk.SIDE_INDEX["left"]["toe"], sk.SIDE_INDEX["right"]["toe"])
 
 @dataclass(frozen=True)
 class PitchPlan:
-    """What to measure: the stand's frames, the foot, the template box and each contact's frames.
+    """What to measure: the stand's frames, the foot, the template box and each contact's frames (none for a pitch
+    series, :func:`series_plan`).
 
     Attributes
     ----------
     foot : int
-        0 left, 1 right: the foot nearer the camera.
+        0 left, 1 right: the foot nearer the camera (its sole lower in the image).
     stand : (int, int)
         Frame index range ``[a, b)`` averaged into the template.
     box : (int, int, int, int)
@@ -251,36 +252,9 @@ class PitchMeter:
         return ShoePitch(td, to, np.full(n, p.foot, np.int8), out["min"], out["sig"], out["t"], out["k"])
 
 
-@dataclass(frozen=True)
-class SeriesPlan:
-    """What to measure for a pitch series: the foot, its flat stand and the template box.
-
-    Attributes
-    ----------
-    foot : int
-        0 left, 1 right: the foot nearer the camera on the stand (its sole lower in the image).
-    stand : (int, int)
-        Frame index range ``[a, b)`` averaged into the template.
-    box : (int, int, int, int)
-        Template box ``x0, y0, x1, y1`` (px) in the stand's frames.
-    heel_px, toe_px : (2,) float
-        The foot's heel and toe on the stand (px, median over the stand frames).
-    """
-
-    foot: int
-    stand: tuple[int, int]
-    box: tuple[int, int, int, int]
-    heel_px: FloatArray
-    toe_px: FloatArray
-
-    @property
-    def foot_px(self) -> float:
-        """Heel-toe length on the stand (px)."""
-        return float(np.hypot(*(self.toe_px - self.heel_px)))
-
-
-def series_plan(lm: Landmarks, stand_s: float) -> SeriesPlan | None:
-    """The plan of a pitch series whose flat reference is the stand around ``stand_s`` (s).
+def series_plan(lm: Landmarks, stand_s: float) -> PitchPlan | None:
+    """The plan of a pitch series (a :class:`PitchPlan` without contacts) whose flat reference is the stand around
+    ``stand_s`` (s).
 
     The foot measured is the one whose sole is lower in the image over the stand (the nearer one in a side view).
     None when the stand holds no frame of it, the foot is not flat there, is shorter than :data:`MIN_FOOT_PX` or is
@@ -301,7 +275,7 @@ def series_plan(lm: Landmarks, stand_s: float) -> SeriesPlan | None:
     if stand is None:
         return None
     (a, b), box, h, s = stand
-    return SeriesPlan(foot, (a, b), box, h, s)
+    return PitchPlan(foot, (a, b), box, h, s)
 
 
 class SeriesMeter:
@@ -311,7 +285,7 @@ class SeriesMeter:
     until the template is complete, later ones are registered as they come. Then call :meth:`result`.
     """
 
-    def __init__(self, lm: Landmarks, p: SeriesPlan) -> None:
+    def __init__(self, lm: Landmarks, p: PitchPlan) -> None:
         self.plan = p
         px = lm.xy_px()
         self.heel = px[:, _HEELS[p.foot]]
