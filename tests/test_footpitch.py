@@ -14,7 +14,7 @@ from numpy.typing import NDArray
 from formcheck import footpitch
 from formcheck import skeleton as sk
 from formcheck.contacts import apply_shoe_pitch
-from formcheck.types import Contact, Landmarks, ShoePitch, VideoMeta
+from formcheck.types import Contact, FootPitchSeries, Landmarks, ShoePitch, VideoMeta
 
 W, H = 240, 160
 FOOT = 40.0  # heel-toe length (px)
@@ -199,6 +199,15 @@ def test_a_pitch_series_follows_the_shoe_through_a_raise_not_the_landmarks() -> 
     # the series reads 1.1-1.2° low (the still floor and wall in the box hold the registration back, 6 %); the
     # landmarks read 3° too high by construction
     assert np.max(np.abs(err)) <= 0.4 + 0.06 * np.max(pitches) and np.median(np.abs(err)) < 0.6
+    series = FootPitchSeries(1, got, np.ones_like(got))
+    assert footpitch.series_agreement(lm, series) > 0.95
+    # the landmarks raise the heel while the frames show a shoe that stays flat (a registration locked on something
+    # else reads the same): the series does not follow the landmarks and is not used
+    flat_lm, flat_frames = _set(np.zeros_like(pitches), seed=3)
+    still = _series(lm, flat_frames, stand_s=float(lm.t[12 + raise_.size + 15]))
+    assert np.nanmax(np.abs(still)) < 1.0
+    assert footpitch.series_agreement(lm, FootPitchSeries(1, still, np.ones_like(still))) < footpitch.MIN_AGREEMENT
+    assert footpitch.series_agreement(flat_lm, FootPitchSeries(1, np.zeros_like(got), np.ones_like(got))) == 0.0
 
 
 def test_no_series_plan_without_a_flat_foot_seen_from_the_side() -> None:

@@ -68,6 +68,9 @@ from 0.2, 0.35 and 0.5 on eight development renders of tib and calf raises (docs
 upper outweighs the still floor and wall in the box, which pull the registration towards flat."""
 SERIES_BELOW_FOOT = 0.15
 """Template box of a pitch series: this far below the sole line (heel-toe lengths)."""
+MIN_AGREEMENT = 0.8
+"""A pitch series whose correlation with the landmarks' pitch of the same foot is below this is not used: 0.96-0.995
+on ten rendered tib and calf raise sets (docs/validation.md)."""
 SERIES_FOOT_PX = 36.0
 """A pitch series is registered with the images scaled down so that the foot is at most this long (px)."""
 WINDOW_S = 0.03
@@ -345,6 +348,21 @@ class SeriesMeter:
         shading and the floor it uncovers change; 0.99 flat, 0.84-0.92 at 20-28° on rendered raises)."""
         self._flush()
         return FootPitchSeries(self.plan.foot, self._pitch.copy(), self._cc.copy())
+
+
+def series_agreement(lm: Landmarks, series: FootPitchSeries) -> float:
+    """Pearson correlation between a shoe pitch series and the same foot's landmark pitch (heel above toe), over the
+    frames that have both; 0 when either does not vary. A registration that lost the shoe does not follow the
+    landmarks' raises: below :data:`MIN_AGREEMENT` the series is not used."""
+    px = lm.xy_px()
+    heel, toe = px[:, _HEELS[series.foot]], px[:, _TOES[series.foot]]
+    landmark = np.degrees(np.arctan2(toe[:, 1] - heel[:, 1], np.abs(toe[:, 0] - heel[:, 0])))
+    ok = np.isfinite(landmark) & np.isfinite(series.pitch_deg)
+    if ok.sum() < 3:
+        return 0.0
+    a, b = landmark[ok] - landmark[ok].mean(), series.pitch_deg[ok] - series.pitch_deg[ok].mean()
+    den = math.sqrt(float(a @ a) * float(b @ b))
+    return float(a @ b) / den if den > 0 else 0.0
 
 
 def rotation_pitch_deg(warp: NDArray[np.float32], heel: FloatArray, toe: FloatArray) -> float:

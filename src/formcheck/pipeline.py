@@ -187,8 +187,8 @@ def measure_foot_pitch(lm: Landmarks, video: str | Path, exercise: str) -> Landm
     The reps are found on the landmarks first; the flat reference is the still stretch just before the first rep
     (else between reps, else after the last), where the shoe standing flat becomes the template that every frame is
     registered against (:class:`formcheck.footpitch.SeriesMeter`). Unchanged when no rep was found, no still
-    stretch of :data:`STAND_MIN_S` holds a flat foot seen from the side, or the video's frames are not the
-    landmarks'.
+    stretch of :data:`STAND_MIN_S` holds a flat foot seen from the side, the video's frames are not the landmarks',
+    or the series does not follow the landmarks' pitch (:func:`formcheck.footpitch.series_agreement`).
     """
     analysis = analyze(lm, exercise, get_exercise(exercise).targets)
     if not analysis.reps:
@@ -221,7 +221,13 @@ def measure_foot_pitch(lm: Landmarks, video: str | Path, exercise: str) -> Landm
             log.warning("%s: shoe pitch series skipped: %s", video, exc)
             return lm
     series = meter.result()
-    log.info("shoe pitch series: %d of %d frames registered", int(np.isfinite(series.pitch_deg).sum()), len(series))
+    agree = footpitch.series_agreement(lm, series)
+    if agree < footpitch.MIN_AGREEMENT:
+        log.warning("%s: the shoe pitch series does not follow the landmarks (correlation %.2f); landmark pitch kept",
+                    video, agree)
+        return lm
+    log.info("shoe pitch series: %d of %d frames registered, correlation with the landmarks %.2f",
+             int(np.isfinite(series.pitch_deg).sum()), len(series), agree)
     return dataclasses.replace(lm, foot_pitch=series)
 
 
