@@ -11,7 +11,14 @@ import pytest
 from tests.fixtures.hops import HopTruth, make_hops, make_steps, raise_feet
 
 from formcheck import skeleton as sk
-from formcheck.contacts import ContactParams, OnlineContactDetector, analyze_contacts, fmt_duration, fuse_contacts
+from formcheck.contacts import (
+    SHOE_FEET_ERROR_CORRELATION,
+    ContactParams,
+    OnlineContactDetector,
+    analyze_contacts,
+    fmt_duration,
+    fuse_contacts,
+)
 from formcheck.exercises import get_exercise
 from formcheck.types import Analysis, Contact, Event, Landmarks, ShoeEvents, jsonable
 
@@ -618,7 +625,9 @@ def test_shoe_timed_events_replace_the_landmark_times_and_the_derived_figures_fo
         assert c.touchdown_s == pytest.approx(b.touchdown_s - 0.002, abs=1e-9)
         assert c.takeoff_s == pytest.approx(b.takeoff_s + 0.001, abs=1e-9)
         assert c.gct_s == pytest.approx(b.gct_s + 0.003, abs=1e-9)
-        assert c.touchdown_unc_s == pytest.approx(0.001 / np.sqrt(2))
+        # two 1 ms feet whose errors are correlated (SHOE_FEET_ERROR_CORRELATION): sqrt((1 + rho) / 2) ms, not 1/sqrt(2)
+        rho = SHOE_FEET_ERROR_CORRELATION
+        assert c.touchdown_unc_s == pytest.approx(0.001 * np.sqrt((1 + rho) / 2))
         assert c.extra["touchdown_landmark_s"] == b.touchdown_s and c.extra["touchdown_method"] == "shoe flow"
     for prev, c in pairwise(got.contacts):
         assert c.flight_s == pytest.approx(c.touchdown_s - prev.takeoff_s, abs=1e-9)

@@ -1810,13 +1810,21 @@ def _jump(flight: float | None, gct: float) -> dict[str, float | None]:
     }
 
 
+SHOE_FEET_ERROR_CORRELATION = 0.8
+"""Correlation of the two feet's shoe-timed errors at one event: 0.80 over 378 two-foot events of 16 rendered sets at
+120-240 fps (median |left - right| 0.2 ms against a median |mean| error of 1.1 ms, docs/validation.md). Treating them
+as independent shrank the contact's uncertainty by 1.4 and left 13 % of events outside two sigma."""
+
+
 def _shoe_time(shoe: ShoeEvents, kind: int, feet: tuple[int, ...], estimate_s: float, tol_s: float,
                later: bool) -> tuple[float, float, int] | None:
     """The shoe-timed event matching a contact's event (``kind`` at ``estimate_s``, within ``tol_s``).
 
     One foot: its time. Both feet: the mean of the two, weighted by their uncertainties, when they agree within
     twice their combined uncertainty; else the first foot down (touchdown) or the last up (takeoff, ``later``);
-    the one foot that was timed when the other was not. Returns (t_s, unc_s, points) or None.
+    the one foot that was timed when the other was not. The mean's uncertainty counts the two feet's errors as
+    correlated (:data:`SHOE_FEET_ERROR_CORRELATION`): most of an event's error is shared by both shoes. Returns
+    (t_s, unc_s, points) or None.
     """
     got = []
     for f in feet:
@@ -1832,7 +1840,9 @@ def _shoe_time(shoe: ShoeEvents, kind: int, feet: tuple[int, ...], estimate_s: f
     (ta, ua, na), (tb, ub, nb) = got
     if abs(ta - tb) <= 2.0 * math.hypot(ua, ub):
         wa, wb = 1.0 / ua**2, 1.0 / ub**2
-        return (wa * ta + wb * tb) / (wa + wb), 1.0 / math.sqrt(wa + wb), na + nb
+        rho = SHOE_FEET_ERROR_CORRELATION
+        var = (wa**2 * ua**2 + wb**2 * ub**2 + 2.0 * rho * wa * wb * ua * ub) / (wa + wb) ** 2
+        return (wa * ta + wb * tb) / (wa + wb), math.sqrt(var), na + nb
     return max(got) if later else min(got)
 
 
