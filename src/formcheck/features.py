@@ -113,7 +113,7 @@ def swap_limbs(a: NDArray[np.floating], mask: NDArray[np.bool_]) -> NDArray[np.f
     return out
 
 
-def _foot_pitch_deg(xy: FloatArray, side: str) -> FloatArray:
+def foot_pitch_deg(xy: FloatArray, side: str) -> FloatArray:
     """Heel-above-toe angle (deg): + heel raised (calf raise), - toes raised (tib raise)."""
     ix = sk.SIDE_INDEX[side]
     heel = xy[..., ix["heel"], :]
@@ -168,7 +168,7 @@ def frame_features(xy: FloatArray, leg_px: float, floor_y_px: float | FloatArray
     f["shoulder_h_L"] = (low_ank - sho[..., 1]) / L
     f["hip_floor_L"] = (np.asarray(floor_y_px) - hip[..., 1]) / L
     f["shoulder_floor_L"] = (np.asarray(floor_y_px) - sho[..., 1]) / L
-    pl, pr = _foot_pitch_deg(xy, "left"), _foot_pitch_deg(xy, "right")
+    pl, pr = foot_pitch_deg(xy, "left"), foot_pitch_deg(xy, "right")
     f["heel_up_left_deg"], f["heel_up_right_deg"] = pl, pr
     f["heel_up_deg"] = 0.5 * (pl + pr)
     wr = 0.5 * (y[..., sk.LEFT_WRIST] + y[..., sk.RIGHT_WRIST])

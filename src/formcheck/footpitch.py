@@ -38,6 +38,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from formcheck import skeleton as sk
+from formcheck.features import foot_pitch_deg
 from formcheck.types import Contact, FootPitchSeries, Landmarks, ShoePitch
 
 FloatArray = NDArray[np.float64]
@@ -354,9 +355,7 @@ def series_agreement(lm: Landmarks, series: FootPitchSeries) -> float:
     """Pearson correlation between a shoe pitch series and the same foot's landmark pitch (heel above toe), over the
     frames that have both; 0 when either does not vary. A registration that lost the shoe does not follow the
     landmarks' raises: below :data:`MIN_AGREEMENT` the series is not used."""
-    px = lm.xy_px()
-    heel, toe = px[:, _HEELS[series.foot]], px[:, _TOES[series.foot]]
-    landmark = np.degrees(np.arctan2(toe[:, 1] - heel[:, 1], np.abs(toe[:, 0] - heel[:, 0])))
+    landmark = foot_pitch_deg(lm.xy_px(), ("left", "right")[series.foot])
     ok = np.isfinite(landmark) & np.isfinite(series.pitch_deg)
     if ok.sum() < 3:
         return 0.0

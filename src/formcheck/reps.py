@@ -1199,7 +1199,7 @@ def series_features(lm: Landmarks) -> tuple[FloatArray, float, float]:
 
     When the landmarks carry a shoe pitch series measured on the video (``lm.foot_pitch``, tib and calf raises),
     it is the ``heel_up_deg`` feature instead of the landmarks' mean foot pitch: MediaPipe's heel and toe read
-    the pitch at 0.55-0.6 of its size, with a rest level that moves between reps, the registered shoe at 0.9-1.0
+    the pitch at 0.55-0.78 of its size, with a rest level that moves between reps, the registered shoe at 0.86-1.0
     (rendered raises, docs/validation.md). Gaps up to ``MAX_GAP_S`` are bridged, longer ones stay missing.
     """
     xy = lm.xy_px()
