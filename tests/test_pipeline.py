@@ -1,8 +1,18 @@
-"""Pose options chosen by exercise (pipeline.resolved)."""
+"""Pose options chosen by exercise (pipeline.resolved); the shoe pitch series' fallbacks (pipeline.measure_shoes)."""
 
 from __future__ import annotations
 
-from formcheck.pipeline import PoseOptions, resolved
+import dataclasses
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from fixtures.reps import Plan, make_clip
+from formcheck.analysis import analyze
+from formcheck.pipeline import PoseOptions, measure_shoes, resolved
+from formcheck.types import Landmarks
+from formcheck.video import VideoWriter
 
 
 def test_hops_run_unsmoothed_with_the_tracked_pass_and_reps_smoothed() -> None:
@@ -18,3 +28,35 @@ def test_explicit_choices_win() -> None:
     assert (t.smooth, t.tracked) == (False, True)
     assert resolved(PoseOptions(tracked=False), "jump_rope").tracked is False
     assert resolved(PoseOptions(), None) == PoseOptions(smooth=False, tracked=False)
+
+
+def _still_texture_video(path: Path, lm: Landmarks, fps: float) -> None:
+    """A textured scene where nothing moves (no shoe turns), one frame per landmark frame at ``fps``."""
+    rng = np.random.default_rng(0)
+    w, h = lm.meta.width, lm.meta.height
+    img = cv2.GaussianBlur(rng.uniform(0, 255, (h, w)).astype(np.float32), (0, 0), 1.5).astype(np.uint8)
+    with VideoWriter(path, fps, w, h) as wr:
+        for _ in range(len(lm.t)):
+            wr.write(cv2.cvtColor(img, cv2.COLOR_GRAY2BGR))
+
+
+def _calf_landmarks() -> Landmarks:
+    clip = make_clip("calf_raise", [Plan(1.5, 0.5, 1.0, rest_before_s=1.0) for _ in range(2)], first="con", seed=5,
+                     lead_s=0.5, tail_s=1.0)
+    lm = clip.lm  # 1280x720 normalised landmarks; shown at 320x180 the foot is about 19 px long
+    return dataclasses.replace(lm, meta=dataclasses.replace(lm.meta, width=320, height=180))
+
+
+def test_a_shoe_series_that_does_not_follow_the_landmarks_is_not_used(tmp_path: Path) -> None:
+    lm = _calf_landmarks()
+    assert len(analyze(lm, "calf_raise").reps) == 2
+    video = tmp_path / "still.mp4"
+    _still_texture_video(video, lm, lm.meta.fps)
+    # the landmarks raise the heel twice, the video's "shoe" never turns: the series is refused, the landmarks drive
+    assert measure_shoes(lm, video, "calf_raise").foot_pitch is None
+    # frames that are not the landmarks' (another frame rate): skipped, the landmarks stand
+    other = tmp_path / "other_rate.mp4"
+    _still_texture_video(other, lm, 2 * lm.meta.fps)
+    assert measure_shoes(lm, other, "calf_raise").foot_pitch is None
+    # rep exercises not driven by foot pitch never open the video
+    assert measure_shoes(lm, tmp_path / "missing.mp4", "squat") is lm
