@@ -243,9 +243,9 @@ class PitchMeter:
             tmpl = (self._stand_sum / self._stand_n).astype(np.float32)
             org = np.array(p.box[:2], np.float64)
             for c, (_, _, a, b) in enumerate(p.contacts):
-                got = _register_contact(tmpl, p.heel_px - org, p.toe_px - org,
-                                        [(k, *self._crops[k]) for k in range(a, b) if k in self._crops],
-                                        self.heel, self.toe)
+                got, _ = _register_crops(tmpl, p.heel_px - org, p.toe_px - org,
+                                         [(k, *self._crops[k]) for k in range(a, b) if k in self._crops],
+                                         self.heel, self.toe)
                 if got.shape[0] == 0:
                     continue
                 res = summarise(self.t[got[:, 0].astype(int)], got[:, 1], got[:, 2])
@@ -292,7 +292,6 @@ class SeriesMeter:
     def __init__(self, lm: Landmarks, p: PitchPlan) -> None:
         self.plan = p
         px = lm.xy_px()
-        self.heel = px[:, _HEELS[p.foot]]
         self.toe = px[:, _TOES[p.foot]]
         self._pitch = np.full(len(lm.t), np.nan)
         self._cc = np.full(len(lm.t), np.nan)
@@ -305,6 +304,7 @@ class SeriesMeter:
         self._scale = min(1.0, SERIES_FOOT_PX / p.foot_px)
         org = np.array(p.box[:2], np.float64)
         self._heel_t, self._toe_t = self._scale * (p.heel_px - org), self._scale * (p.toe_px - org)
+        self._heel_s, self._toe_s = self._scale * px[:, _HEELS[p.foot]], self._scale * self.toe  # the ECC starts
 
     def push(self, idx: int, image: NDArray[np.uint8]) -> None:
         """Take frame ``idx`` (grey (H, W) uint8)."""
@@ -326,16 +326,10 @@ class SeriesMeter:
             if self._sum is None or self._n == 0:
                 return
             self._tmpl = self._resized((self._sum / self._n).astype(np.float32))
-        v0 = self._toe_t - self._heel_t
-        sc = self._scale
-        for k, img, org in self._held:
-            got = register_frame(self._tmpl, self._toe_t, v0, img, org, sc * self.heel[k], sc * self.toe[k],
-                                 self._prev)
-            if got is None:
-                continue
-            self._prev = got[1]
-            self._pitch[k] = rotation_pitch_deg(got[1], self._heel_t, self._toe_t)
-            self._cc[k] = got[0]
+        rows, self._prev = _register_crops(self._tmpl, self._heel_t, self._toe_t, self._held, self._heel_s,
+                                           self._toe_s, self._prev)
+        k = rows[:, 0].astype(int)
+        self._pitch[k], self._cc[k] = rows[:, 1], rows[:, 2]
         self._held = []
 
     def _resized(self, img: NDArray[Any]) -> NDArray[Any]:
@@ -417,12 +411,14 @@ def register_frame(tmpl: NDArray[np.float32], toe_t: FloatArray, v0: FloatArray,
     return best[0], np.hstack([best[1][:, :2], (best[1][:, 2] + org)[:, None]]).astype(np.float32)
 
 
-def _register_contact(tmpl: NDArray[np.float32], heel_t: FloatArray, toe_t: FloatArray,
-                      crops: Sequence[tuple[int, NDArray[np.uint8], FloatArray]],
-                      heel_px: FloatArray, toe_px: FloatArray) -> FloatArray:
-    """ECC registration of each crop to the template: rows (frame index, pitch deg, correlation)."""
+def _register_crops(tmpl: NDArray[np.float32], heel_t: FloatArray, toe_t: FloatArray,
+                    crops: Sequence[tuple[int, NDArray[np.uint8], FloatArray]], heel_px: FloatArray,
+                    toe_px: FloatArray, prev: NDArray[np.float32] | None = None
+                    ) -> tuple[FloatArray, NDArray[np.float32] | None]:
+    """ECC registration of each crop to the template, in order, each started from the last one's warp (``prev``
+    before the first): rows (frame index, pitch deg, correlation) and the last warp (template to frame coordinates).
+    """
     rows = []
-    prev: NDArray[np.float32] | None = None  # last warp, template to frame coordinates
     v0 = toe_t - heel_t
     for k, img, org in crops:
         got = register_frame(tmpl, toe_t, v0, img, org, heel_px[k], toe_px[k], prev)
@@ -430,7 +426,7 @@ def _register_contact(tmpl: NDArray[np.float32], heel_t: FloatArray, toe_t: Floa
             continue
         prev = got[1]
         rows.append((k, rotation_pitch_deg(got[1], heel_t, toe_t), got[0]))
-    return np.array(rows, np.float64).reshape(-1, 3)
+    return np.array(rows, np.float64).reshape(-1, 3), prev
 
 
 def summarise(t: FloatArray, pitch_deg: FloatArray, cc: FloatArray) -> tuple[float, float, float, int] | None:

@@ -149,10 +149,7 @@ def measure_shoes(lm: Landmarks, video: str | Path, exercise: str) -> Landmarks:
         return lm
 
     def frames(src: Iterable[Frame]) -> Iterator[tuple[int, float, NDArray[np.uint8]]]:
-        for f in src:
-            if not f.image.size:
-                continue
-            footflow.check_frame(lm.t, f.index, f.t_s)
+        for f in _checked(lm, src):
             if meter is not None:
                 meter.push(f.index, f.image)
             if f.index in flow_need:
@@ -213,10 +210,8 @@ def measure_foot_pitch(lm: Landmarks, video: str | Path, exercise: str) -> Landm
     meter = footpitch.SeriesMeter(lm, plan)
     with open_video(video, "gray") as src:
         try:
-            for f in src:
-                if f.image.size:
-                    footflow.check_frame(lm.t, f.index, f.t_s)
-                    meter.push(f.index, f.image)
+            for f in _checked(lm, src):
+                meter.push(f.index, f.image)
         except ValueError as exc:  # not the frames the landmarks came from
             log.warning("%s: shoe pitch series skipped: %s", video, exc)
             return lm
@@ -229,6 +224,15 @@ def measure_foot_pitch(lm: Landmarks, video: str | Path, exercise: str) -> Landm
     log.info("shoe pitch series: %d of %d frames registered, correlation with the landmarks %.2f",
              int(np.isfinite(series.pitch_deg).sum()), len(series), agree)
     return dataclasses.replace(lm, foot_pitch=series)
+
+
+def _checked(lm: Landmarks, src: Iterable[Frame]) -> Iterator[Frame]:
+    """The decoded frames that have pixels, each checked to be the landmark series' frame at its index
+    (:func:`formcheck.footflow.check_frame`: ValueError otherwise)."""
+    for f in src:
+        if f.image.size:
+            footflow.check_frame(lm.t, f.index, f.t_s)
+            yield f
 
 
 def _stand_s(params: dict[str, Any]) -> list[float]:
