@@ -1,4 +1,5 @@
-"""Pose options chosen by exercise (pipeline.resolved); the shoe pitch series' fallbacks (pipeline.measure_shoes)."""
+"""Pose options chosen by exercise (pipeline.resolved); the shoe pitch series' and the hip track's fallbacks
+(pipeline.measure_shoes)."""
 
 from __future__ import annotations
 
@@ -58,5 +59,18 @@ def test_a_shoe_series_that_does_not_follow_the_landmarks_is_not_used(tmp_path: 
     other = tmp_path / "other_rate.mp4"
     _still_texture_video(other, lm, 2 * lm.meta.fps)
     assert measure_shoes(lm, other, "calf_raise").foot_pitch is None
-    # rep exercises not driven by foot pitch never open the video
-    assert measure_shoes(lm, tmp_path / "missing.mp4", "squat") is lm
+    # rep exercises driven by neither foot pitch nor the hip never open the video
+    assert measure_shoes(lm, tmp_path / "missing.mp4", "jumping_jack") is lm
+
+
+def test_a_hip_track_that_does_not_follow_the_landmarks_is_not_used(tmp_path: Path) -> None:
+    clip = make_clip("squat", [Plan(2.0, 0.5, 1.0) for _ in range(2)], seed=6, lead_s=0.5, tail_s=1.0)
+    lm = dataclasses.replace(clip.lm, meta=dataclasses.replace(clip.lm.meta, width=320, height=180))
+    assert len(analyze(lm, "squat").reps) == 2
+    video = tmp_path / "still.mp4"
+    _still_texture_video(video, lm, lm.meta.fps)
+    # the landmarks squat twice, the textured scene around their hip never moves: the track is refused
+    assert measure_shoes(lm, video, "squat").hip_track is None
+    other = tmp_path / "other_rate.mp4"
+    _still_texture_video(other, lm, 2 * lm.meta.fps)
+    assert measure_shoes(lm, other, "single_leg_box_squat").hip_track is None  # not the landmarks' frames

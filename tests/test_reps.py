@@ -9,10 +9,11 @@ import pytest
 
 from fixtures.reps import Plan, make_clip
 from formcheck import features as ft
+from formcheck import reps as reps_mod
 from formcheck.analysis import analyze, make_online
 from formcheck.exercises import get_exercise
 from formcheck.reps import RawRep, _rep_record, ease, fit_phase
-from formcheck.types import FootPitchSeries, Landmarks, Rep
+from formcheck.types import FootPitchSeries, HipTrack, Landmarks, Rep
 
 
 def _match(reps, truth):  # type: ignore[no-untyped-def]
@@ -453,3 +454,56 @@ def test_shoulders_sinking_as_the_bar_lands_are_no_rep(rest_drop_s: float | None
         assert n_off == n_on == 3
     else:
         assert n_on > 3
+
+
+def _squat_with_track(seed: int) -> tuple[Landmarks, Landmarks, dict, np.ndarray]:  # type: ignore[type-arg]
+    """Squats with 4 s lowerings: landmarks with 4 px of jitter, and a hip track of the clean hip's steps read at 0.9
+    of their size with 0.1 px of noise (the tracked image region, docs/validation.md) and a 0.1 s gap."""
+    plans = [Plan(4.0, 0.5, 1.5) for _ in range(4)]
+    noisy = make_clip("squat", plans, seed=seed, jitter_px=4.0)
+    clean = make_clip("squat", plans, seed=seed, jitter_px=0.0, drop_frac=0.0)
+    hip = 0.5 * (clean.lm.xy_px()[:, 23, 1] + clean.lm.xy_px()[:, 24, 1])
+    dy = 0.9 * np.diff(hip, prepend=np.nan) + np.random.default_rng(seed).normal(0, 0.1, hip.size)
+    dy[200:203] = np.nan
+    return noisy.lm, replace(noisy.lm, hip_track=HipTrack(dy, np.full(hip.size, 40))), noisy.truth, dy
+
+
+@pytest.mark.parametrize("seed", [31, 32])
+def test_squats_are_timed_from_the_hip_track_when_the_video_gave_one(seed: int) -> None:
+    bare, lm, truth, _ = _squat_with_track(seed)
+    a, a_lm = analyze(lm, "squat"), analyze(bare, "squat")
+    assert a.params["hip_source"].startswith("hip region tracked") and a_lm.params["hip_source"] == "landmarks"
+    ecc, con = _match(a.reps, truth["reps"])
+    ecc_lm, con_lm = _match(a_lm.reps, truth["reps"])
+    # measured, seeds 31 / 32, median |error| eccentric, concentric: landmarks 0.34, 0.07 / 0.09, 0.27 s;
+    # with the track 0.03, 0.01 / 0.03, 0.02 s
+    assert np.median(np.abs(ecc)) < 0.06 and np.median(np.abs(con)) < 0.06, (ecc, con)
+    both = np.median(np.abs(ecc)) + np.median(np.abs(con))
+    assert both < 0.5 * (np.median(np.abs(ecc_lm)) + np.median(np.abs(con_lm)))
+
+
+def test_hip_track_steps_the_landmarks_contradict_are_not_used(monkeypatch: pytest.MonkeyPatch) -> None:
+    # three frames where the region latched onto something rising fast (1.6 leg/s) while the hip lowers: summed,
+    # they would shift every later sample by 45 px until the slow correction catches up
+    _, lm, truth, dy = _squat_with_track(32)
+    burst = dy.copy()
+    i = int(truth["reps"][1]["start_s"] * 30) + 40
+    burst[i:i + 3] = -15.0
+    glitch = replace(lm, hip_track=HipTrack(burst, np.full(dy.size, 40)))
+    a = analyze(glitch, "squat")
+    ecc, _ = _match(a.reps, truth["reps"])
+    assert a.params["hip_source"].startswith("hip region tracked") and np.median(np.abs(ecc)) < 0.1, ecc
+    # without the check the burst breaks the track's reps and the set falls back to the landmarks (0.09 s, 0.19 max)
+    monkeypatch.setattr(reps_mod, "TRACK_CONTRADICTED_LEG_S", np.inf)
+    assert analyze(glitch, "squat").params["hip_source"].startswith("landmarks (with the hip track: ")
+
+
+def test_the_landmarks_are_reported_when_the_hip_track_finds_other_reps() -> None:
+    # a region that tracked something else (an unrelated sway): more "reps" with the track than without, so the
+    # landmarks' analysis is reported, and says why
+    bare, lm, _, dy = _squat_with_track(31)
+    junk = np.diff(20 * np.sin(np.arange(dy.size) / 7.0), prepend=np.nan)
+    a = analyze(replace(lm, hip_track=HipTrack(junk, np.full(dy.size, 40))), "squat")
+    a_lm = analyze(bare, "squat")
+    assert a.params["hip_source"].startswith("landmarks (with the hip track: ")
+    assert [r.start_s for r in a.reps] == [r.start_s for r in a_lm.reps] and len(a.reps) == 4

@@ -113,3 +113,34 @@ def test_match_nearest_pairs_each_event_once_closest_first() -> None:
     # two candidates for one label: the closer one wins, the other stays unmatched
     assert sg.match_nearest([1.0, 1.05], [1.04], 0.1) == [(1, 0)]
     assert sg.match_nearest([], [1.0], 0.1) == []
+
+
+def test_complementary_takes_the_slow_part_from_the_absolute_series_and_the_fast_part_from_the_steps() -> None:
+    # a hip row with squat-like excursions; the absolute series (landmarks) has 3 px of noise and gaps, the steps
+    # (a tracked image region) 0.9 of the motion, 0.05 px of noise and a drift of 0.02 px per frame
+    rng = np.random.default_rng(4)
+    t = np.arange(0.0, 40.0, 1 / 30)
+    x = 300 + 60 * np.clip(np.sin(2 * np.pi * t / 8.0), 0, None) ** 2
+    absolute = x + rng.normal(0, 3.0, t.size)
+    absolute[100:110] = np.nan
+    steps = 0.9 * np.diff(x, prepend=np.nan) + 0.02 + rng.normal(0, 0.05, t.size)
+    steps[500:503] = np.nan
+    out = sg.complementary(t, absolute, steps)
+    ok = np.isfinite(absolute)
+    assert np.isnan(out[100:110]).all() and np.isfinite(out[ok]).all()
+    # the fast part: one excursion of the result against the truth, after removing the level (0.9 of the motion)
+    seg = (t > 8.0) & (t < 12.0)
+    fast = np.diff(out[seg])
+    assert np.corrcoef(fast, np.diff(x[seg]))[0, 1] > 0.99
+    assert np.std(fast - 0.9 * np.diff(x[seg])) < 0.1  # the steps' noise, not the landmarks' 3 px
+    # the slow part: no drift over the clip (0.02 px/frame would be 24 px by the end)
+    assert abs(np.nanmedian((out - x)[-300:]) - np.nanmedian((out - x)[:300])) < 3.0
+    assert np.isnan(sg.complementary(t, np.full(t.size, np.nan), steps)).all()
+
+
+def test_step_disagreement_in_body_units_per_second() -> None:
+    t = np.arange(0.0, 4.0, 1 / 30)
+    x = 100 + 20 * t  # 20 px/s
+    assert np.nanmax(sg.step_disagreement(t, x, np.diff(x, prepend=np.nan), 200.0)) < 0.01  # filter ends only
+    d = sg.step_disagreement(t, x, np.zeros(t.size), 200.0)  # a track that holds still: 20 px/s = 0.1 leg/s
+    assert np.nanmedian(d) == pytest.approx(0.1, abs=1e-3)

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from tests.fixtures.hops import make_hops
 
-from formcheck.types import FootPitchSeries, FormcheckError, Landmarks, ShoeEvents, ShoePitch
+from formcheck.types import FootPitchSeries, FormcheckError, HipTrack, Landmarks, ShoeEvents, ShoePitch
 
 
 def test_landmarks_with_a_tracked_pass_round_trip(tmp_path: Path) -> None:
@@ -91,3 +91,21 @@ def test_a_foot_pitch_series_round_trips_and_must_have_one_value_per_frame(tmp_p
         FootPitchSeries(2, pitch, series.cc)
     with pytest.raises(ValueError, match="expected shape"):
         FootPitchSeries(0, pitch, series.cc[:-1])
+
+
+def test_a_hip_track_round_trips_and_must_have_one_value_per_frame(tmp_path: Path) -> None:
+    lm, _ = make_hops(fps=60, n_hops=2, seed=0)
+    n = len(lm)
+    dy = np.where(np.arange(n) % 5 == 0, np.nan, np.sin(np.arange(n) / 9.0))
+    track = HipTrack(dy, np.arange(n) % 60)
+    dataclasses.replace(lm, hip_track=track).save(tmp_path / "lm.npz")
+    back = Landmarks.load(tmp_path / "lm.npz").hip_track
+    assert back is not None
+    np.testing.assert_array_equal(back.dy_px, dy)
+    np.testing.assert_array_equal(back.points, track.points)
+    lm.save(tmp_path / "none.npz")
+    assert Landmarks.load(tmp_path / "none.npz").hip_track is None
+    with pytest.raises(ValueError, match="frames"):
+        dataclasses.replace(lm, hip_track=HipTrack(dy[:-1], track.points[:-1]))
+    with pytest.raises(ValueError, match="expected shape"):
+        HipTrack(dy, track.points[:-1])

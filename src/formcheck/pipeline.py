@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from formcheck import footflow, footpitch
+from formcheck import footflow, footpitch, hipflow
 from formcheck.analysis import analyze
 from formcheck.exercises import Targets, get_exercise
 from formcheck.pose import ProgressFn, estimate_video
@@ -129,12 +129,14 @@ def measure_shoes(lm: Landmarks, video: str | Path, exercise: str) -> Landmarks:
     decision (:mod:`formcheck.footpitch`, stored as ``lm.shoe_pitch``). Both are saved with the landmarks, so
     re-analysis keeps them. Unchanged when no contact was found, or when neither applies (below
     :data:`formcheck.footflow.MIN_FPS` without a stand seen from the side). Exercises driven by foot pitch (tib
-    and calf raises) get their shoe pitch series instead (:func:`measure_foot_pitch`); other rep exercises are
-    returned unchanged.
+    and calf raises) get their shoe pitch series instead (:func:`measure_foot_pitch`), exercises driven by the hip
+    height their hip track (:func:`measure_hip_track`); other rep exercises are returned unchanged.
     """
     ex = get_exercise(exercise)
     if ex.spec is not None and ex.spec.signal == "heel_up_deg" and not ex.spec.hold:
         return measure_foot_pitch(lm, video, exercise)
+    if ex.spec is not None and ex.spec.signal in ("hip_h_L", "hip_floor_L"):
+        return measure_hip_track(lm, video)
     if ex.kind != "contacts":
         return lm
     analysis = analyze(lm, exercise, ex.targets)
@@ -224,6 +226,37 @@ def measure_foot_pitch(lm: Landmarks, video: str | Path, exercise: str) -> Landm
     log.info("shoe pitch series: %d of %d frames registered, correlation with the landmarks %.2f",
              int(np.isfinite(series.pitch_deg).sum()), len(series), agree)
     return dataclasses.replace(lm, foot_pitch=series)
+
+
+def measure_hip_track(lm: Landmarks, video: str | Path) -> Landmarks:
+    """``lm`` with the hip region's vertical motion tracked between every two frames of ``video``
+    (``lm.hip_track``, :class:`formcheck.hipflow.HipTracker`).
+
+    Unchanged when nobody was detected, the video's frames are not the landmarks', or the track does not follow the
+    landmarks' hip: its fast motion correlates below :data:`formcheck.hipflow.MIN_AGREEMENT`
+    (:func:`formcheck.hipflow.track_agreement`) or its speed differs from theirs by more than
+    :data:`formcheck.hipflow.MAX_DISAGREEMENT_LEG_S` in the median (:func:`formcheck.hipflow.track_disagreement`).
+    """
+    if len(lm) < 2 or not lm.detected.any():
+        return lm
+    tracker = hipflow.HipTracker(lm)
+    with open_video(video, "gray") as src:
+        try:
+            for f in _checked(lm, src):
+                tracker.push(f.index, f.image)
+        except ValueError as exc:  # not the frames the landmarks came from
+            log.warning("%s: hip track skipped: %s", video, exc)
+            return lm
+    track = tracker.result()
+    agree = hipflow.track_agreement(lm, track)
+    apart = hipflow.track_disagreement(lm, track)
+    if not (agree >= hipflow.MIN_AGREEMENT and apart <= hipflow.MAX_DISAGREEMENT_LEG_S):
+        log.warning("%s: the hip track does not follow the landmarks (correlation %.2f, median speed difference "
+                    "%.3f leg/s); landmark hip kept", video, agree, apart)
+        return lm
+    log.info("hip track: %d of %d frame pairs tracked, correlation with the landmarks %.2f, median speed difference "
+             "%.3f leg/s", int(np.isfinite(track.dy_px).sum()), len(track) - 1, agree, apart)
+    return dataclasses.replace(lm, hip_track=track)
 
 
 def _checked(lm: Landmarks, src: Iterable[Frame]) -> Iterator[Frame]:

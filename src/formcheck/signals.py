@@ -188,6 +188,96 @@ def lowpass_t(t: FloatArray, x: NDArray[np.floating], cutoff_hz: float, order: i
     return res
 
 
+TRACK_CROSSOVER_HZ = 0.02
+"""Crossover of :func:`complementary` for the hip track (Hz): a 50 s period, slower than any rep, so that the reps'
+shape comes from the track and only its drift from the landmarks (0.05 Hz gave 0.15-0.2 s eccentric errors on rendered
+squats where 0.02 gave 0.04-0.1 s, docs/validation.md)."""
+
+
+def step_disagreement(t: FloatArray, absolute: NDArray[np.floating], steps: NDArray[np.floating],
+                      scale: float, smooth_hz: float = 3.0) -> FloatArray:
+    """Per-sample speed difference between ``steps`` and the low-passed ``absolute`` series, in ``scale`` per second.
+
+    Parameters
+    ----------
+    t : (T,) float
+        Timestamps (s).
+    absolute : (T,) float
+        Absolute measurement (e.g. MediaPipe's hip row, px).
+    steps : (T,) float
+        Change since the previous sample (same units).
+    scale : float
+        Unit of the result per second (e.g. the leg length in px, for leg lengths per second).
+    smooth_hz : float
+        Low-pass applied to ``absolute`` before differentiating (Hz).
+
+    Returns
+    -------
+    (T,) float, NaN where either is missing.
+    """
+    t = np.asarray(t, np.float64)
+    fs = sample_rate_hz(t)
+    a = lowpass_t(t, np.asarray(absolute, np.float64), min(smooth_hz, 0.45 * fs))
+    v_abs = np.diff(a, prepend=np.nan) * fs
+    v_steps = np.asarray(steps, np.float64) * fs
+    return np.asarray(np.abs(v_steps - v_abs) / scale)
+
+
+def complementary(t: FloatArray, absolute: NDArray[np.floating], steps: NDArray[np.floating],
+                  crossover_hz: float = TRACK_CROSSOVER_HZ, fill_hz: float = 3.0) -> FloatArray:
+    """One series from an absolute but noisy measurement and a precise but drifting one given as steps.
+
+    The steps are summed (a missing step takes the step of the absolute series low-passed at ``fill_hz``, or 0 where
+    that is missing too: its raw step would add its noise to every later sample until the crossover removes it);
+    the low-passed difference between the absolute series and that sum is added back, so that the result follows
+    the steps above ``crossover_hz`` and the absolute series below it.
+
+    Parameters
+    ----------
+    t : (T,) float
+        Timestamps (s).
+    absolute : (T,) float
+        The absolute measurement (e.g. MediaPipe's hip row, px); NaN where missing.
+    steps : (T,) float
+        Change since the previous sample (same units; ``steps[0]`` unused); NaN where not measured.
+    crossover_hz : float
+        Crossover frequency (Hz).
+    fill_hz : float
+        Low-pass of the absolute series whose steps fill missing ones (Hz).
+
+    Returns
+    -------
+    (T,) float, NaN where ``absolute`` is missing; all NaN when it is missing everywhere.
+    """
+    t = np.asarray(t, np.float64)
+    a = np.asarray(absolute, np.float64)
+    d = np.asarray(steps, np.float64).copy()
+    ok = np.isfinite(a)
+    if not ok.any():
+        return np.full(a.shape, np.nan)
+    own = np.diff(lowpass_t(t, a, fill_hz), prepend=np.nan) if ok.sum() > 1 else np.full(a.shape, np.nan)
+    d[0] = 0.0
+    d = np.where(np.isfinite(d), d, own)
+    d = np.where(np.isfinite(d), d, 0.0)
+    d[0] = 0.0
+    cum = np.cumsum(d)
+    diff = a - cum
+    idx = np.arange(len(a))
+    diff = np.interp(idx, idx[ok], diff[ok])
+    # a crossover this slow spans the whole clip: the ends are padded by mirroring the whole series, so that the
+    # slow part is not pinned to the noise of the first and last samples (the default odd padding of 9 samples is)
+    fs = sample_rate_hz(t)
+    base = float(np.median(diff))
+    if len(a) > 3 and 0 < crossover_hz < fs / 2:
+        sos = sps.butter(2, crossover_hz, btype="low", output="sos", fs=fs)
+        slow = sps.sosfiltfilt(sos, diff - base, padtype="even", padlen=len(a) - 1) + base
+    else:
+        slow = np.full(len(a), base)
+    out = cum + slow
+    out[~ok] = np.nan
+    return np.asarray(out)
+
+
 def derivative(t: FloatArray, x: NDArray[np.floating]) -> FloatArray:
     """Time derivative along axis 0 in units of x per second (central differences on real ``t``)."""
     t = np.asarray(t, np.float64)

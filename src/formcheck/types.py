@@ -227,6 +227,30 @@ class FootPitchSeries:
 
 
 @dataclass(frozen=True, eq=False)
+class HipTrack:
+    """The vertical image motion of the hip region between consecutive frames, tracked on the video
+    (:class:`formcheck.hipflow.HipTracker`); with the landmarks' hip it drives the rep engine of hip-driven lifts.
+
+    Attributes
+    ----------
+    dy_px : (T,) float64
+        Image motion of the hip region from the previous frame to this one (px, y down); NaN in the first frame
+        and where too few points were tracked.
+    points : (T,) int64
+        Points that agreed forwards and backwards in each frame pair (0 where none).
+    """
+
+    dy_px: NDArray[np.float64]
+    points: NDArray[np.int64]
+
+    def __post_init__(self) -> None:
+        _set_columns(self, ("dy_px", "points"), (np.float64, np.int64))
+
+    def __len__(self) -> int:
+        return int(self.dy_px.shape[0])
+
+
+@dataclass(frozen=True, eq=False)
 class Landmarks:
     """A pose time series for one person.
 
@@ -260,6 +284,9 @@ class Landmarks:
     foot_pitch : FootPitchSeries or None
         The nearer shoe's pitch in every frame measured on the image (tib and calf raises seen from the side),
         saved likewise; one value per frame.
+    hip_track : HipTrack or None
+        The hip region's vertical motion between frames tracked on the image (hip-driven rep exercises), saved
+        likewise; one value per frame.
     """
 
     t: NDArray[np.float64]
@@ -273,6 +300,7 @@ class Landmarks:
     shoe_events: ShoeEvents | None = None
     shoe_pitch: ShoePitch | None = None
     foot_pitch: FootPitchSeries | None = None
+    hip_track: HipTrack | None = None
 
     def __post_init__(self) -> None:
         t = np.asarray(self.t, dtype=np.float64)
@@ -300,6 +328,8 @@ class Landmarks:
                 raise ValueError("Landmarks.tracked: must have the same timestamps as the main series")
         if self.foot_pitch is not None and len(self.foot_pitch) != n:
             raise ValueError(f"Landmarks.foot_pitch: expected {n} frames, got {len(self.foot_pitch)}")
+        if self.hip_track is not None and len(self.hip_track) != n:
+            raise ValueError(f"Landmarks.hip_track: expected {n} frames, got {len(self.hip_track)}")
 
     def __len__(self) -> int:
         return int(self.t.shape[0])
@@ -368,6 +398,8 @@ class Landmarks:
             fps = self.foot_pitch
             extra.update({"footpitch_foot": np.array(fps.foot), "footpitch_pitch_deg": fps.pitch_deg,
                           "footpitch_cc": fps.cc})
+        if self.hip_track is not None:
+            extra.update({"hiptrack_dy_px": self.hip_track.dy_px, "hiptrack_points": self.hip_track.points})
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp.npz")
         os.close(fd)
         try:
@@ -414,8 +446,11 @@ class Landmarks:
                 series = None
                 if "footpitch_foot" in z:
                     series = FootPitchSeries(int(z["footpitch_foot"]), z["footpitch_pitch_deg"], z["footpitch_cc"])
+                hip = None
+                if "hiptrack_dy_px" in z:
+                    hip = HipTrack(z["hiptrack_dy_px"], z["hiptrack_points"])
                 return cls(z["t"], z["xyz"], z["visibility"], z["presence"], z["world"], meta, str(z["model"]),
-                           tracked, shoe, pitch, series)
+                           tracked, shoe, pitch, series, hip)
         except FormcheckError:
             raise
         except (OSError, ValueError, KeyError) as exc:

@@ -1,0 +1,143 @@
+"""The hip region's vertical image motion, frame to frame, for the lifts whose reps the hip height drives.
+
+A slow lowering starts and ends with the hip moving a fraction of a pixel per frame, and the phase fit of
+:mod:`formcheck.reps` dates it from those first and last few per cent of the depth. MediaPipe's hip landmark is
+noisier than that: its frame-to-frame motion differs from the rendered joint's by 0.34 px rms on a 640×360 squat,
+and with its temporal smoothing on it lags a slow start by 0.15-0.2 s (docs/validation.md). The image around the
+hip moves with the hip without either fault: corners within ``REGION_LEG`` leg lengths of MediaPipe's mid-hip, tracked
+from each frame to the next with pyramidal Lucas-Kanade and kept when the backward track returns within
+``FB_MAX_PX``, give a median vertical motion 0.06-0.11 px rms from the joint's on the same renders.
+
+Summed over a set, those steps drift (the region's points are on the body's surface, not on the joint: 1-13 px over
+20 s on renders), so :func:`formcheck.signals.complementary` takes the slow part of the hip height from the
+landmarks and the fast part from the track. Pure array code: grey frames come in as a stream keyed by frame
+index (:class:`HipTracker`); only the previous frame is held.
+"""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+from numpy.typing import NDArray
+
+from formcheck import features as ft
+from formcheck import signals as sg
+from formcheck import skeleton as sk
+from formcheck.types import HipTrack, Landmarks
+
+FloatArray = NDArray[np.float64]
+
+REGION_LEG = 0.25
+"""Radius of the tracked region around MediaPipe's mid-hip (leg lengths): the pelvis, the top of the thighs and the
+lower trunk."""
+MAX_CORNERS = 80
+"""Most corners tracked per frame pair."""
+MIN_SPACING_LEG = 0.02
+"""Least distance between two corners (leg lengths)."""
+WINDOW_LEG = 0.1
+"""Lucas-Kanade window side (leg lengths; 15 px on a 150 px leg, at least 9 px)."""
+FB_MAX_PX = 0.3
+"""A point is kept when tracking it back lands within this distance of where it started (px)."""
+MIN_POINTS = 5
+"""Fewest agreeing points for a frame pair's motion; fewer leave it NaN."""
+MAX_GAP_S = 0.25
+"""Landmark gaps up to this long are bridged to place the region; longer ones leave the frames untracked (s)."""
+
+
+class HipTracker:
+    """Frame-to-frame vertical motion of the hip region, fed grey frames in index order.
+
+    Parameters
+    ----------
+    lm : Landmarks
+        The pose series of the video whose frames are pushed; its mid-hip places the region in each frame.
+    """
+
+    def __init__(self, lm: Landmarks) -> None:
+        xy = np.asarray(sg.interpolate_gaps(lm.t, lm.xy_px(), MAX_GAP_S), np.float64)
+        self._hip = 0.5 * (xy[:, sk.LEFT_HIP] + xy[:, sk.RIGHT_HIP])
+        leg = ft.robust_leg_length_px(xy)
+        self._leg = float(leg) if np.isfinite(leg) and leg > 0 else float("nan")
+        n = len(lm)
+        self._dy = np.full(n, np.nan)
+        self._points = np.zeros(n, np.int64)
+        self._prev: tuple[int, NDArray[np.uint8]] | None = None
+        win = int(round(WINDOW_LEG * self._leg)) if np.isfinite(self._leg) else 9
+        win = max(9, win | 1)
+        self._lk = {"winSize": (win, win), "maxLevel": 2,
+                    "criteria": (cv2.TERM_CRITERIA_EPS | cv2.TERM_CRITERIA_COUNT, 30, 0.01)}
+
+    def push(self, index: int, image: NDArray[np.uint8]) -> None:
+        """Feed frame ``index`` (grey, ``(H, W)`` uint8); frames must come in increasing index order."""
+        if not 0 <= index < len(self._dy):
+            raise ValueError(f"frame {index} is not in the landmark series ({len(self._dy)} frames)")
+        prev = self._prev
+        self._prev = (index, image)
+        if prev is None or prev[0] != index - 1 or not np.isfinite(self._leg):
+            return
+        centre = self._hip[index - 1]
+        if not np.all(np.isfinite(centre)):
+            return
+        dy, n = self._track(prev[1], image, centre)
+        self._dy[index], self._points[index] = dy, n
+
+    def _track(self, a: NDArray[np.uint8], b: NDArray[np.uint8], centre: FloatArray) -> tuple[float, int]:
+        mask = np.zeros(a.shape[:2], np.uint8)
+        cv2.circle(mask, (int(round(centre[0])), int(round(centre[1]))), int(round(REGION_LEG * self._leg)), 255, -1)
+        p0 = cv2.goodFeaturesToTrack(a, MAX_CORNERS, 0.01, max(2.0, MIN_SPACING_LEG * self._leg), mask=mask)
+        if p0 is None or len(p0) < MIN_POINTS:
+            return float("nan"), 0
+        p1, st, _ = cv2.calcOpticalFlowPyrLK(a, b, p0, None, **self._lk)  # type: ignore[call-overload]
+        pb, st2, _ = cv2.calcOpticalFlowPyrLK(b, a, p1, None, **self._lk)  # type: ignore[call-overload]
+        good = (st[:, 0] == 1) & (st2[:, 0] == 1) & (np.linalg.norm((pb - p0)[:, 0], axis=1) < FB_MAX_PX)
+        n = int(good.sum())
+        if n < MIN_POINTS:
+            return float("nan"), n
+        return float(np.median((p1 - p0)[good, 0, 1])), n
+
+    def result(self) -> HipTrack:
+        """The motion of every frame from the previous one (NaN where not tracked)."""
+        return HipTrack(self._dy.copy(), self._points.copy())
+
+
+MIN_AGREEMENT = 0.8
+"""Least correlation between the track's fast part and the landmarks' (:func:`track_agreement`) for the track to be
+used: the same threshold as the shoe pitch series."""
+MAX_DISAGREEMENT_LEG_S = 0.1
+"""Largest median speed difference between the track and the landmark hip (:func:`track_disagreement`, leg lengths
+per second) for the track to be used. Rendered sets: 0.002-0.024; real squats 0.025-0.063, and 0.30 on a close-up
+whose region did not follow the hip."""
+
+
+def track_disagreement(lm: Landmarks, track: HipTrack) -> float:
+    """Median speed difference between the track and MediaPipe's mid-hip (low-passed at 3 Hz), in leg lengths per
+    second (:func:`formcheck.signals.step_disagreement`); NaN when nothing was tracked."""
+    xy = np.asarray(sg.interpolate_gaps(lm.t, lm.xy_px(), MAX_GAP_S), np.float64)
+    hip = 0.5 * (xy[:, sk.LEFT_HIP, 1] + xy[:, sk.RIGHT_HIP, 1])
+    leg = ft.robust_leg_length_px(xy)
+    if len(lm) < 4 or not np.isfinite(leg) or leg <= 0:
+        return float("nan")
+    d = sg.step_disagreement(lm.t, hip, track.dy_px, leg)
+    d = d[np.isfinite(d)]
+    return float(np.median(d)) if d.size else float("nan")
+
+
+def track_agreement(lm: Landmarks, track: HipTrack) -> float:
+    """Correlation of the hip's fast motion (above :data:`formcheck.signals.TRACK_CROSSOVER_HZ`) in the track and
+    in the landmarks: near 1 when the region followed the hip, low when it held still or tracked something else.
+
+    NaN when fewer than a second of frames were tracked.
+    """
+    xy = np.asarray(sg.interpolate_gaps(lm.t, lm.xy_px(), MAX_GAP_S), np.float64)
+    hip = 0.5 * (xy[:, sk.LEFT_HIP, 1] + xy[:, sk.RIGHT_HIP, 1])
+    ok = np.isfinite(track.dy_px) & np.isfinite(hip)
+    if ok.sum() < max(3.0, sg.sample_rate_hz(lm.t)):
+        return float("nan")
+    cum = np.cumsum(np.where(np.isfinite(track.dy_px), track.dy_px, 0.0))
+    fast_track = cum - sg.lowpass_t(lm.t, cum, sg.TRACK_CROSSOVER_HZ)
+    fast_hip = hip - sg.lowpass_t(lm.t, hip, sg.TRACK_CROSSOVER_HZ)
+    both = np.isfinite(fast_hip)
+    a, b = fast_track[both], fast_hip[both]
+    if a.std() == 0 or b.std() == 0:
+        return 0.0
+    return float(np.corrcoef(a, b)[0, 1])
