@@ -82,8 +82,19 @@ class HipTracker:
         self._dy[index], self._points[index] = dy, n
 
     def _track(self, a: NDArray[np.uint8], b: NDArray[np.uint8], centre: FloatArray) -> tuple[float, int]:
+        # work on a crop around the region: the corner detector would otherwise scan the whole frame; the margin
+        # holds the Lucas-Kanade window at the coarsest pyramid level
+        r = int(round(REGION_LEG * self._leg))
+        win = int(self._lk["winSize"][0])  # type: ignore[index]
+        pad = r + 4 * win
+        cx, cy = int(round(centre[0])), int(round(centre[1]))
+        x0, y0 = max(0, cx - pad), max(0, cy - pad)
+        x1, y1 = min(a.shape[1], cx + pad + 1), min(a.shape[0], cy + pad + 1)
+        if x1 - x0 < 2 * win or y1 - y0 < 2 * win:
+            return float("nan"), 0
+        a, b = np.ascontiguousarray(a[y0:y1, x0:x1]), np.ascontiguousarray(b[y0:y1, x0:x1])
         mask = np.zeros(a.shape[:2], np.uint8)
-        cv2.circle(mask, (int(round(centre[0])), int(round(centre[1]))), int(round(REGION_LEG * self._leg)), 255, -1)
+        cv2.circle(mask, (cx - x0, cy - y0), r, 255, -1)
         p0 = cv2.goodFeaturesToTrack(a, MAX_CORNERS, 0.01, max(2.0, MIN_SPACING_LEG * self._leg), mask=mask)
         if p0 is None or len(p0) < MIN_POINTS:
             return float("nan"), 0
