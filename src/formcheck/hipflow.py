@@ -55,7 +55,7 @@ class HipTracker:
 
     def __init__(self, lm: Landmarks) -> None:
         xy = np.asarray(sg.interpolate_gaps(lm.t, lm.xy_px(), MAX_GAP_S), np.float64)
-        self._hip = 0.5 * (xy[:, sk.LEFT_HIP] + xy[:, sk.RIGHT_HIP])
+        self._hip = 0.5 * (xy[:, sk.LEFT_HIP] + xy[:, sk.RIGHT_HIP])  # (x, y): the region's centre
         leg = ft.robust_leg_length_px(xy)
         self._leg = float(leg) if np.isfinite(leg) and leg > 0 else float("nan")
         n = len(lm)
@@ -120,12 +120,16 @@ per second) for the track to be used. Rendered sets: 0.002-0.024; real squats 0.
 whose region did not follow the hip."""
 
 
+def _hip_row(lm: Landmarks) -> tuple[FloatArray, float]:
+    """MediaPipe's mid-hip row in every frame (px; gaps up to :data:`MAX_GAP_S` bridged) and the leg length (px)."""
+    xy = np.asarray(sg.interpolate_gaps(lm.t, lm.xy_px(), MAX_GAP_S), np.float64)
+    return 0.5 * (xy[:, sk.LEFT_HIP, 1] + xy[:, sk.RIGHT_HIP, 1]), ft.robust_leg_length_px(xy)
+
+
 def track_disagreement(lm: Landmarks, track: HipTrack) -> float:
     """Median speed difference between the track and MediaPipe's mid-hip (low-passed at 3 Hz), in leg lengths per
     second (:func:`formcheck.signals.step_disagreement`); NaN when nothing was tracked."""
-    xy = np.asarray(sg.interpolate_gaps(lm.t, lm.xy_px(), MAX_GAP_S), np.float64)
-    hip = 0.5 * (xy[:, sk.LEFT_HIP, 1] + xy[:, sk.RIGHT_HIP, 1])
-    leg = ft.robust_leg_length_px(xy)
+    hip, leg = _hip_row(lm)
     if len(lm) < 4 or not np.isfinite(leg) or leg <= 0:
         return float("nan")
     d = sg.step_disagreement(lm.t, hip, track.dy_px, leg)
@@ -139,8 +143,7 @@ def track_agreement(lm: Landmarks, track: HipTrack) -> float:
 
     NaN when fewer than a second of frames were tracked.
     """
-    xy = np.asarray(sg.interpolate_gaps(lm.t, lm.xy_px(), MAX_GAP_S), np.float64)
-    hip = 0.5 * (xy[:, sk.LEFT_HIP, 1] + xy[:, sk.RIGHT_HIP, 1])
+    hip, _ = _hip_row(lm)
     ok = np.isfinite(track.dy_px) & np.isfinite(hip)
     if ok.sum() < max(3.0, sg.sample_rate_hz(lm.t)):
         return float("nan")

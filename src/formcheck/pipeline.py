@@ -14,7 +14,7 @@ import logging
 import os
 import shutil
 import tempfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -210,13 +210,8 @@ def measure_foot_pitch(lm: Landmarks, video: str | Path, exercise: str) -> Landm
         log.info("shoe pitch series: no flat stand of a foot seen from the side; landmark pitch kept")
         return lm
     meter = footpitch.SeriesMeter(lm, plan)
-    with open_video(video, "gray") as src:
-        try:
-            for f in _checked(lm, src):
-                meter.push(f.index, f.image)
-        except ValueError as exc:  # not the frames the landmarks came from
-            log.warning("%s: shoe pitch series skipped: %s", video, exc)
-            return lm
+    if not _push_every_frame(lm, video, meter.push, "shoe pitch series"):
+        return lm
     series = meter.result()
     agree = footpitch.series_agreement(lm, series)
     if agree < footpitch.MIN_AGREEMENT:
@@ -240,13 +235,8 @@ def measure_hip_track(lm: Landmarks, video: str | Path) -> Landmarks:
     if len(lm) < 2 or not lm.detected.any():
         return lm
     tracker = hipflow.HipTracker(lm)
-    with open_video(video, "gray") as src:
-        try:
-            for f in _checked(lm, src):
-                tracker.push(f.index, f.image)
-        except ValueError as exc:  # not the frames the landmarks came from
-            log.warning("%s: hip track skipped: %s", video, exc)
-            return lm
+    if not _push_every_frame(lm, video, tracker.push, "hip track"):
+        return lm
     track = tracker.result()
     agree = hipflow.track_agreement(lm, track)
     apart = hipflow.track_disagreement(lm, track)
@@ -257,6 +247,20 @@ def measure_hip_track(lm: Landmarks, video: str | Path) -> Landmarks:
     log.info("hip track: %d of %d frame pairs tracked, correlation with the landmarks %.2f, median speed difference "
              "%.3f leg/s", int(np.isfinite(track.dy_px).sum()), len(track) - 1, agree, apart)
     return dataclasses.replace(lm, hip_track=track)
+
+
+def _push_every_frame(lm: Landmarks, video: str | Path, push: Callable[[int, NDArray[np.uint8]], None],
+                      what: str) -> bool:
+    """Decode ``video`` in grey and hand every checked frame to ``push(index, image)``; False (logged, naming
+    ``what``) when the video's frames are not the landmarks'."""
+    with open_video(video, "gray") as src:
+        try:
+            for f in _checked(lm, src):
+                push(f.index, f.image)
+        except ValueError as exc:  # not the frames the landmarks came from
+            log.warning("%s: %s skipped: %s", video, what, exc)
+            return False
+    return True
 
 
 def _checked(lm: Landmarks, src: Iterable[Frame]) -> Iterator[Frame]:
