@@ -71,6 +71,10 @@ class RepSpec:
         bar drops the hips to set up and again as the bar lands (0.3 L below the hips' floor level for
         0.3 s on the real deadlift clip, more than the 0.12-0.15 L the hips rise in the lift), while the
         shoulders rise 0.6-0.7 L with the bar.
+    hip_track : bool
+        A hip-height signal may come from the hip region tracked on the video (:mod:`formcheck.hipflow`); False
+        for the deadlift, whose hands and bar pass through that region (rendered deadlifts: better on 4 of 7,
+        0.14-0.20 s worse on two, docs/validation.md).
     """
 
     signal: str
@@ -88,6 +92,12 @@ class RepSpec:
     floor_start_knee_deg: float | None = None
     floor_start_signal: tuple[str, float] | None = None
     rest_drop_s: float = 0.0
+    hip_track: bool = True
+
+    @property
+    def hip_tracked(self) -> bool:
+        """Whether the hip region tracked on the video drives this exercise (a hip-height signal and ``hip_track``)."""
+        return self.hip_track and self.signal in ("hip_h_L", "hip_floor_L")
 
     def __post_init__(self) -> None:
         if self.sign not in (1, -1):
@@ -207,7 +217,7 @@ EXERCISES: dict[str, Exercise] = {
         Exercise("deadlift", "reps", "Deadlift", "side", prescription="count reps, time phases",
                  spec=RepSpec("hip_h_L", sign=-1, min_amp=0.1, min_dur_s=0.6, view="side",
                               floor_start_knee_deg=135.0, floor_start_signal=("shoulder_h_L", 0.25),
-                              rest_drop_s=0.25)),
+                              rest_drop_s=0.25, hip_track=False)),
         Exercise("lunge", "reps", "Lunge", "side or front", prescription="count reps, time phases",
                  spec=replace(_SQUAT, min_amp=0.1, min_dur_s=0.4)),
         Exercise("jumping_jack", "reps", "Jumping jack", "front", prescription="count reps",

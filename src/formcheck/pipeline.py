@@ -130,12 +130,13 @@ def measure_shoes(lm: Landmarks, video: str | Path, exercise: str) -> Landmarks:
     re-analysis keeps them. Unchanged when no contact was found, or when neither applies (below
     :data:`formcheck.footflow.MIN_FPS` without a stand seen from the side). Exercises driven by foot pitch (tib
     and calf raises) get their shoe pitch series instead (:func:`measure_foot_pitch`), exercises driven by the hip
-    height their hip track (:func:`measure_hip_track`); other rep exercises are returned unchanged.
+    height their hip track (:func:`measure_hip_track`, not the deadlift: ``RepSpec.hip_track``); other rep exercises
+    are returned unchanged.
     """
     ex = get_exercise(exercise)
     if ex.spec is not None and ex.spec.signal == "heel_up_deg" and not ex.spec.hold:
         return measure_foot_pitch(lm, video, exercise)
-    if ex.spec is not None and ex.spec.signal in ("hip_h_L", "hip_floor_L"):
+    if ex.spec is not None and ex.spec.hip_tracked:
         return measure_hip_track(lm, video)
     if ex.kind != "contacts":
         return lm

@@ -1295,8 +1295,8 @@ def analyze_reps(lm: Landmarks, exercise: Exercise, targets: Targets) -> Analysi
     Analysis with ``reps`` (or ``holds``), ``summary``, ``feedback``, ``params`` and ``events``.
     """
     spec = _spec(exercise)
-    if lm.hip_track is None or spec.signal not in ("hip_h_L", "hip_floor_L"):
-        return _analyze_reps(lm, exercise, targets)
+    if lm.hip_track is None or not spec.hip_tracked:
+        return _analyze_reps(lm if lm.hip_track is None else replace(lm, hip_track=None), exercise, targets)
     with_track = _analyze_reps(lm, exercise, targets)
     without = _analyze_reps(replace(lm, hip_track=None), exercise, targets)
     if str(with_track.params.get("hip_source", "landmarks")).startswith("landmarks"):
