@@ -12,7 +12,7 @@ import numpy as np
 from fixtures.reps import Plan, make_clip
 from formcheck.analysis import analyze
 from formcheck.pipeline import PoseOptions, measure_shoes, resolved
-from formcheck.types import Landmarks
+from formcheck.types import HipTrack, Landmarks
 from formcheck.video import VideoWriter
 
 
@@ -76,3 +76,15 @@ def test_a_hip_track_that_does_not_follow_the_landmarks_is_not_used(tmp_path: Pa
     assert measure_shoes(lm, other, "single_leg_box_squat").hip_track is None  # not the landmarks' frames
     # the deadlift keeps the landmarks (hands and bar pass through the hip region): the video is never opened
     assert measure_shoes(lm, tmp_path / "missing.mp4", "deadlift") is lm
+
+
+def test_a_hip_track_streamed_by_the_pose_stage_is_checked_without_a_second_decode(tmp_path: Path) -> None:
+    plans = [Plan(2.0, 0.5, 1.0) for _ in range(2)]
+    lm = make_clip("squat", plans, seed=6, lead_s=0.5, tail_s=1.0).lm
+    clean = make_clip("squat", plans, seed=6, lead_s=0.5, tail_s=1.0, jitter_px=0.0, drop_frac=0.0).lm
+    hip = 0.5 * (clean.xy_px()[:, 23, 1] + clean.xy_px()[:, 24, 1])
+    good = HipTrack(np.diff(hip, prepend=np.nan), np.full(hip.size, 30))
+    kept = measure_shoes(dataclasses.replace(lm, hip_track=good), tmp_path / "missing.mp4", "squat")
+    assert kept.hip_track is good  # the video is not opened again
+    still = HipTrack(np.zeros(hip.size), np.full(hip.size, 30))  # a region that never moved while the hip did
+    assert measure_shoes(dataclasses.replace(lm, hip_track=still), tmp_path / "missing.mp4", "squat").hip_track is None

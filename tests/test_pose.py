@@ -237,3 +237,16 @@ def test_tracked_pass_keeps_both_series_and_crops_around_the_tracked_pose() -> N
 def test_tracked_pass_is_off_when_smoothing_is_on() -> None:
     with pose.PoseEstimator("lite", smooth=True, tracked=True) as est:
         assert est.params["tracked_pass"] is False and est.tracked is False
+
+
+def test_the_frame_hook_sees_every_decoded_frame_with_its_landmark_row(tmp_path: Path) -> None:
+    from formcheck.video import VideoWriter
+
+    clip = tmp_path / "blank.mp4"
+    with VideoWriter(clip, 30.0, 160, 120) as wr:
+        for i in range(6):
+            wr.write(np.full((120, 160, 3), 100 + 10 * i, np.uint8))
+    seen: list[tuple[float, tuple[int, ...], bool]] = []
+    lm = pose.estimate_video(clip, "lite", on_frame=lambda t, img, row: seen.append((t, img.shape, row is None)))
+    assert [s[0] for s in seen] == lm.t.tolist()
+    assert all(s[1] == (120, 160, 3) and s[2] for s in seen)  # rgb frames; nobody in them

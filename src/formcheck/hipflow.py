@@ -16,6 +16,8 @@ index (:class:`HipTracker`); only the previous frame is held.
 
 from __future__ import annotations
 
+from collections import deque
+
 import cv2
 import numpy as np
 from numpy.typing import NDArray
@@ -44,28 +46,66 @@ MAX_GAP_S = 0.25
 """Landmark gaps up to this long are bridged to place the region; longer ones leave the frames untracked (s)."""
 
 
+def track_step(a: NDArray[np.uint8], b: NDArray[np.uint8], centre: FloatArray, leg_px: float) -> tuple[float, int]:
+    """Vertical motion (px) of the region around ``centre`` from grey frame ``a`` to grey frame ``b``, and the number of
+    points that agreed; NaN with fewer than :data:`MIN_POINTS`.
+
+    Parameters
+    ----------
+    a, b : (H, W) uint8
+        Consecutive grey frames.
+    centre : (2,) float
+        MediaPipe's mid-hip in ``a`` (px).
+    leg_px : float
+        Leg length (px): sets the region's radius, the corners' spacing and the Lucas-Kanade window.
+    """
+    if not (np.all(np.isfinite(centre)) and np.isfinite(leg_px) and leg_px > 0):
+        return float("nan"), 0
+    r = int(round(REGION_LEG * leg_px))
+    win = max(9, int(round(WINDOW_LEG * leg_px)) | 1)
+    # a crop around the region: the corner detector would otherwise scan the whole frame; the margin holds the
+    # Lucas-Kanade window at the coarsest pyramid level
+    pad = r + 4 * win
+    cx, cy = int(round(centre[0])), int(round(centre[1]))
+    x0, y0 = max(0, cx - pad), max(0, cy - pad)
+    x1, y1 = min(a.shape[1], cx + pad + 1), min(a.shape[0], cy + pad + 1)
+    if x1 - x0 < 2 * win or y1 - y0 < 2 * win:
+        return float("nan"), 0
+    a, b = np.ascontiguousarray(a[y0:y1, x0:x1]), np.ascontiguousarray(b[y0:y1, x0:x1])
+    mask = np.zeros(a.shape[:2], np.uint8)
+    cv2.circle(mask, (cx - x0, cy - y0), r, 255, -1)
+    p0 = cv2.goodFeaturesToTrack(a, MAX_CORNERS, 0.01, max(2.0, MIN_SPACING_LEG * leg_px), mask=mask)
+    if p0 is None or len(p0) < MIN_POINTS:
+        return float("nan"), 0
+    lk = {"winSize": (win, win), "maxLevel": 2, "criteria": (cv2.TERM_CRITERIA_EPS | cv2.TERM_CRITERIA_COUNT, 30, 0.01)}
+    p1, st, _ = cv2.calcOpticalFlowPyrLK(a, b, p0, None, **lk)  # type: ignore[call-overload]
+    pb, st2, _ = cv2.calcOpticalFlowPyrLK(b, a, p1, None, **lk)  # type: ignore[call-overload]
+    good = (st[:, 0] == 1) & (st2[:, 0] == 1) & (np.linalg.norm((pb - p0)[:, 0], axis=1) < FB_MAX_PX)
+    n = int(good.sum())
+    if n < MIN_POINTS:
+        return float("nan"), n
+    return float(np.median((p1 - p0)[good, 0, 1])), n
+
+
 class HipTracker:
-    """Frame-to-frame vertical motion of the hip region, fed grey frames in index order.
+    """Offline driver: the hip region's motion in every frame of a video whose landmarks are known, fed grey frames
+    in index order (a second decode of the clip).
 
     Parameters
     ----------
     lm : Landmarks
-        The pose series of the video whose frames are pushed; its mid-hip places the region in each frame.
+        The pose series of the video whose frames are pushed; its mid-hip places the region in each frame, its leg
+        length (:func:`formcheck.features.robust_leg_length_px`) sizes it.
     """
 
     def __init__(self, lm: Landmarks) -> None:
         xy = np.asarray(sg.interpolate_gaps(lm.t, lm.xy_px(), MAX_GAP_S), np.float64)
         self._hip = 0.5 * (xy[:, sk.LEFT_HIP] + xy[:, sk.RIGHT_HIP])  # (x, y): the region's centre
-        leg = ft.robust_leg_length_px(xy)
-        self._leg = float(leg) if np.isfinite(leg) and leg > 0 else float("nan")
+        self._leg = float(ft.robust_leg_length_px(xy))
         n = len(lm)
         self._dy = np.full(n, np.nan)
         self._points = np.zeros(n, np.int64)
         self._prev: tuple[int, NDArray[np.uint8]] | None = None
-        win = int(round(WINDOW_LEG * self._leg)) if np.isfinite(self._leg) else 9
-        win = max(9, win | 1)
-        self._lk = {"winSize": (win, win), "maxLevel": 2,
-                    "criteria": (cv2.TERM_CRITERIA_EPS | cv2.TERM_CRITERIA_COUNT, 30, 0.01)}
 
     def push(self, index: int, image: NDArray[np.uint8]) -> None:
         """Feed frame ``index`` (grey, ``(H, W)`` uint8); frames must come in increasing index order."""
@@ -73,42 +113,54 @@ class HipTracker:
             raise ValueError(f"frame {index} is not in the landmark series ({len(self._dy)} frames)")
         prev = self._prev
         self._prev = (index, image)
-        if prev is None or prev[0] != index - 1 or not np.isfinite(self._leg):
-            return
-        centre = self._hip[index - 1]
-        if not np.all(np.isfinite(centre)):
-            return
-        dy, n = self._track(prev[1], image, centre)
-        self._dy[index], self._points[index] = dy, n
-
-    def _track(self, a: NDArray[np.uint8], b: NDArray[np.uint8], centre: FloatArray) -> tuple[float, int]:
-        # work on a crop around the region: the corner detector would otherwise scan the whole frame; the margin
-        # holds the Lucas-Kanade window at the coarsest pyramid level
-        r = int(round(REGION_LEG * self._leg))
-        win = int(self._lk["winSize"][0])  # type: ignore[index]
-        pad = r + 4 * win
-        cx, cy = int(round(centre[0])), int(round(centre[1]))
-        x0, y0 = max(0, cx - pad), max(0, cy - pad)
-        x1, y1 = min(a.shape[1], cx + pad + 1), min(a.shape[0], cy + pad + 1)
-        if x1 - x0 < 2 * win or y1 - y0 < 2 * win:
-            return float("nan"), 0
-        a, b = np.ascontiguousarray(a[y0:y1, x0:x1]), np.ascontiguousarray(b[y0:y1, x0:x1])
-        mask = np.zeros(a.shape[:2], np.uint8)
-        cv2.circle(mask, (cx - x0, cy - y0), r, 255, -1)
-        p0 = cv2.goodFeaturesToTrack(a, MAX_CORNERS, 0.01, max(2.0, MIN_SPACING_LEG * self._leg), mask=mask)
-        if p0 is None or len(p0) < MIN_POINTS:
-            return float("nan"), 0
-        p1, st, _ = cv2.calcOpticalFlowPyrLK(a, b, p0, None, **self._lk)  # type: ignore[call-overload]
-        pb, st2, _ = cv2.calcOpticalFlowPyrLK(b, a, p1, None, **self._lk)  # type: ignore[call-overload]
-        good = (st[:, 0] == 1) & (st2[:, 0] == 1) & (np.linalg.norm((pb - p0)[:, 0], axis=1) < FB_MAX_PX)
-        n = int(good.sum())
-        if n < MIN_POINTS:
-            return float("nan"), n
-        return float(np.median((p1 - p0)[good, 0, 1])), n
+        if prev is not None and prev[0] == index - 1:
+            self._dy[index], self._points[index] = track_step(prev[1], image, self._hip[index - 1], self._leg)
 
     def result(self) -> HipTrack:
         """The motion of every frame from the previous one (NaN where not tracked)."""
         return HipTrack(self._dy.copy(), self._points.copy())
+
+
+LEG_WINDOW = 300
+"""Frames of per-frame leg lengths the streaming driver keeps for its running leg length (90th percentile)."""
+
+
+class StreamingHipTracker:
+    """Streaming driver: the same step (:func:`track_step`) run inside the pose stage on each frame as it is decoded,
+    with the landmarks found so far (no second decode).
+
+    The region is placed at the previous frame's mid-hip (the last one seen within :data:`MAX_GAP_S`) and sized by
+    the running 90th percentile of the per-frame leg lengths (the offline driver uses the whole series').
+    """
+
+    def __init__(self) -> None:
+        self._dy: list[float] = []
+        self._points: list[int] = []
+        self._prev: NDArray[np.uint8] | None = None
+        self._hip: FloatArray | None = None
+        self._hip_t = -np.inf
+        self._legs: deque[float] = deque(maxlen=LEG_WINDOW)
+
+    def push(self, t_s: float, grey: NDArray[np.uint8], xy_px: FloatArray | None) -> None:
+        """Feed the next frame: its time (s), grey pixels and its landmarks in pixels (``(33, 2)``; None when nobody
+        was detected)."""
+        dy, n = float("nan"), 0
+        if self._prev is not None and self._hip is not None and t_s - self._hip_t <= MAX_GAP_S and self._legs:
+            dy, n = track_step(self._prev, grey, self._hip, float(np.percentile(self._legs, 90)))
+        self._dy.append(dy)
+        self._points.append(n)
+        self._prev = grey
+        if xy_px is not None:
+            hip = 0.5 * (xy_px[sk.LEFT_HIP] + xy_px[sk.RIGHT_HIP])
+            if np.all(np.isfinite(hip)):
+                self._hip, self._hip_t = hip, t_s
+            leg = float(ft.leg_length_px(xy_px))
+            if np.isfinite(leg) and leg > 0:
+                self._legs.append(leg)
+
+    def result(self) -> HipTrack:
+        """The motion of every frame pushed so far from the previous one (NaN where not tracked)."""
+        return HipTrack(np.array(self._dy, np.float64), np.array(self._points, np.int64))
 
 
 MIN_AGREEMENT = 0.8

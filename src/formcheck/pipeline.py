@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import cv2
 import numpy as np
 from numpy.typing import NDArray
 
@@ -112,11 +113,34 @@ def resolved(options: PoseOptions, exercise: str | None) -> PoseOptions:
                        bool(tracked) and not smooth)
 
 
-def run_pose(video: str | Path, options: PoseOptions | None = None, progress: ProgressFn | None = None) -> Landmarks:
-    """Landmarks of every frame of ``video`` (container timestamps)."""
+def hip_tracked(exercise: str) -> bool:
+    """Whether ``exercise`` is timed from the hip region tracked on the video (``RepSpec.hip_tracked``)."""
+    spec = get_exercise(exercise).spec
+    return spec is not None and spec.hip_tracked
+
+
+def run_pose(video: str | Path, options: PoseOptions | None = None, progress: ProgressFn | None = None,
+             hip_track: bool = False) -> Landmarks:
+    """Landmarks of every frame of ``video`` (container timestamps).
+
+    With ``hip_track`` the hip region is also tracked on each frame as the pose stage decodes it
+    (:class:`formcheck.hipflow.StreamingHipTracker`), unchecked: :func:`measure_hip_track` decides whether it is used.
+    """
     o = resolved(options or PoseOptions(), None)
-    return estimate_video(video, o.model, o.min_detection_confidence, o.min_tracking_confidence, progress,
-                          smooth=bool(o.smooth), tracked=bool(o.tracked))
+    hook = None
+    tracker = hipflow.StreamingHipTracker() if hip_track else None
+    if tracker is not None:
+        def hook(t_s: float, rgb: NDArray[np.uint8], row: NDArray[np.float32] | None) -> None:
+            h, w = rgb.shape[:2]
+            xy = None if row is None else np.asarray(row[:, :2], np.float64) * np.array([w, h])
+            tracker.push(t_s, np.asarray(cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY), np.uint8), xy)
+    lm = estimate_video(video, o.model, o.min_detection_confidence, o.min_tracking_confidence, progress,
+                        smooth=bool(o.smooth), tracked=bool(o.tracked), on_frame=hook)
+    if tracker is not None and len(lm) > 0:
+        track = tracker.result()
+        if len(track) == len(lm):
+            lm = dataclasses.replace(lm, hip_track=track)
+    return lm
 
 
 def measure_shoes(lm: Landmarks, video: str | Path, exercise: str) -> Landmarks:
@@ -136,7 +160,7 @@ def measure_shoes(lm: Landmarks, video: str | Path, exercise: str) -> Landmarks:
     ex = get_exercise(exercise)
     if ex.spec is not None and ex.spec.signal == "heel_up_deg" and not ex.spec.hold:
         return measure_foot_pitch(lm, video, exercise)
-    if ex.spec is not None and ex.spec.hip_tracked:
+    if hip_tracked(exercise):
         return measure_hip_track(lm, video)
     if ex.kind != "contacts":
         return lm
@@ -226,25 +250,28 @@ def measure_foot_pitch(lm: Landmarks, video: str | Path, exercise: str) -> Landm
 
 def measure_hip_track(lm: Landmarks, video: str | Path) -> Landmarks:
     """``lm`` with the hip region's vertical motion tracked between every two frames of ``video``
-    (``lm.hip_track``, :class:`formcheck.hipflow.HipTracker`).
+    (``lm.hip_track``): the track the pose stage streamed (:func:`run_pose` with ``hip_track``), else one measured on
+    a second decode (:class:`formcheck.hipflow.HipTracker`).
 
-    Unchanged when nobody was detected, the video's frames are not the landmarks', or the track does not follow the
-    landmarks' hip: its fast motion correlates below :data:`formcheck.hipflow.MIN_AGREEMENT`
+    Without the track when nobody was detected, the video's frames are not the landmarks', or the track does not
+    follow the landmarks' hip: its fast motion correlates below :data:`formcheck.hipflow.MIN_AGREEMENT`
     (:func:`formcheck.hipflow.track_agreement`) or its speed differs from theirs by more than
     :data:`formcheck.hipflow.MAX_DISAGREEMENT_LEG_S` in the median (:func:`formcheck.hipflow.track_disagreement`).
     """
     if len(lm) < 2 or not lm.detected.any():
-        return lm
-    tracker = hipflow.HipTracker(lm)
-    if not _push_every_frame(lm, video, tracker.push, "hip track"):
-        return lm
-    track = tracker.result()
+        return dataclasses.replace(lm, hip_track=None) if lm.hip_track is not None else lm
+    track = lm.hip_track
+    if track is None:
+        tracker = hipflow.HipTracker(lm)
+        if not _push_every_frame(lm, video, tracker.push, "hip track"):
+            return lm
+        track = tracker.result()
     agree = hipflow.track_agreement(lm, track)
     apart = hipflow.track_disagreement(lm, track)
     if not (agree >= hipflow.MIN_AGREEMENT and apart <= hipflow.MAX_DISAGREEMENT_LEG_S):
         log.warning("%s: the hip track does not follow the landmarks (correlation %.2f, median speed difference "
                     "%.3f leg/s); landmark hip kept", video, agree, apart)
-        return lm
+        return dataclasses.replace(lm, hip_track=None)
     log.info("hip track: %d of %d frame pairs tracked, correlation with the landmarks %.2f, median speed difference "
              "%.3f leg/s", int(np.isfinite(track.dy_px).sum()), len(track) - 1, agree, apart)
     return dataclasses.replace(lm, hip_track=track)
@@ -357,7 +384,7 @@ def analyze_file(
         lm = Landmarks.load(landmarks)
         src_path = str(video) if video is not None else lm.meta.path
     elif video is not None:
-        lm = run_pose(video, po, progress)
+        lm = run_pose(video, po, progress, hip_track=hip_tracked(exercise))
         src_path = str(video)
         if lm.detected.any():
             lm = measure_shoes(lm, video, exercise)

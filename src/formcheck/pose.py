@@ -451,6 +451,10 @@ ProgressFn = Callable[[int, int], None]
 """Progress callback: (frames done, frames expected)."""
 
 
+FrameHook = Callable[[float, NDArray[np.uint8], "NDArray[np.float32] | None"], None]
+"""``on_frame(t_s, rgb_image, landmark_row_or_None)`` of :func:`estimate_video`."""
+
+
 def estimate_video(
     path: str | Path,
     model: str | Path = "full",
@@ -459,11 +463,14 @@ def estimate_video(
     progress: ProgressFn | None = None,
     smooth: bool = False,
     tracked: bool = False,
+    on_frame: FrameHook | None = None,
 ) -> Landmarks:
     """Run the pose model over every frame of a video file.
 
     Frames are streamed; frames with nobody detected stay in the series as NaN. With ``tracked`` (and
-    ``smooth=False``) the result also carries the tracked, smoothed pass (``Landmarks.tracked``).
+    ``smooth=False``) the result also carries the tracked, smoothed pass (``Landmarks.tracked``). ``on_frame``, when
+    given, sees every frame once the model has run on it: ``on_frame(t_s, rgb_image, row)`` with the frame's
+    ``(33, 9)`` landmark row (None when nobody was detected), so that image measurements need no second decode.
 
     Returns
     -------
@@ -480,6 +487,8 @@ def estimate_video(
             ts.append(frame.t_s)
             rows.append(est.process(frame.image, frame.t_s))
             trk_rows.append(est.last_tracked)
+            if on_frame is not None:
+                on_frame(frame.t_s, frame.image, rows[-1])
             if progress is not None:
                 progress(frame.index + 1, max(total, frame.index + 1))
         meta = src.meta

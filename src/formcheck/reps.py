@@ -1276,10 +1276,12 @@ def feet_still(t: FloatArray, xy: FloatArray, leg_px: float) -> bool:
 def analyze_reps(lm: Landmarks, exercise: Exercise, targets: Targets) -> Analysis:
     """Count reps (or time holds) and time every phase in a landmark series.
 
-    With a hip track (``lm.hip_track``) on an exercise driven by the hip height, the analysis runs with and without
-    it, and the track's is reported only when it finds as many reps and phase-fits at least as many of them
-    (:func:`_fitted`): a fit the track's signal refuses falls back to coarse crossing times, which time a phase
-    worse than the landmarks' accepted fit (a real 6 s lowering read 4.4 s; docs/validation.md).
+    With a hip track (``lm.hip_track``) on an exercise driven by the hip height, the track's analysis is reported
+    only when it finds as many reps as the landmarks and phase-fits at least as many of them (:func:`_fitted`): a fit
+    the track's signal refuses falls back to coarse crossing times, which time a phase worse than the landmarks'
+    accepted fit (a real 6 s lowering read 4.4 s; docs/validation.md). When every rep of the track's analysis is
+    phase-fitted, the landmarks' reps are only counted (the engine without its phase fits, :func:`_run_engine`);
+    otherwise, or when the counts differ, the landmarks' whole analysis is run and compared.
 
     Parameters
     ----------
@@ -1298,11 +1300,16 @@ def analyze_reps(lm: Landmarks, exercise: Exercise, targets: Targets) -> Analysi
     if lm.hip_track is None or not spec.hip_tracked:
         return _analyze_reps(lm if lm.hip_track is None else replace(lm, hip_track=None), exercise, targets)
     with_track = _analyze_reps(lm, exercise, targets)
-    without = _analyze_reps(replace(lm, hip_track=None), exercise, targets)
+    bare = replace(lm, hip_track=None)
     if str(with_track.params.get("hip_source", "landmarks")).startswith("landmarks"):
+        without = _analyze_reps(bare, exercise, targets)
         without.params["hip_source"] = with_track.params.get("hip_source", "landmarks")
         return without
-    n1, n0 = len(with_track.reps) + len(with_track.holds), len(without.reps) + len(without.holds)
+    n1 = len(with_track.reps) + len(with_track.holds)
+    if _fitted(with_track) == n1 and n1 + len(with_track.summary.get("partial", [])) == _count(bare, exercise):
+        return with_track
+    without = _analyze_reps(bare, exercise, targets)
+    n0 = len(without.reps) + len(without.holds)
     if n1 == n0 and _fitted(with_track) >= _fitted(without):
         return with_track
     without.params["hip_source"] = (
@@ -1317,6 +1324,32 @@ def _fitted(a: Analysis) -> int:
     return sum(1 for e in extras if e.get("timing") != "crossings")
 
 
+def _run_engine(lm: Landmarks, spec: RepSpec, feat: FloatArray, refine: bool = True) -> tuple[RepEngine, list[Event]]:
+    """The rep engine run over the whole series on ``spec``'s driving signal (events without the raw reps)."""
+    t = lm.t
+    x = spec.sign * feat[:, _FIDX[spec.signal]]
+    cutoff = min(spec.cutoff_hz, 0.45 * sg.sample_rate_hz(t))
+    xf = sg.lowpass_t(t, x, cutoff)
+    inv = ft.inverted_trunk(lm.xy_px())
+    conf = ft.signal_confidence(ft.swap_limbs(lm.visibility, inv), spec.signal)
+    conf[~np.isfinite(x)] = 0.0
+    eng = RepEngine(spec, refine=refine)
+    events: list[Event] = []
+    for i in range(len(t)):
+        events += eng.push(float(t[i]), float(x[i]), float(xf[i]), float(conf[i]), feat[i])
+    events += eng.finish()
+    return eng, [e for e in events if e.type != "raw_rep"]
+
+
+def _count(lm: Landmarks, exercise: Exercise) -> int:
+    """Excursions the rep engine accepts in ``lm`` (full and partial reps, or holds), without the phase fits."""
+    if len(lm) < 4 or not lm.detected.any():
+        return 0
+    feat = series_features(lm)[0]
+    spec, _ = starting_spec(_spec(exercise), lm.t, feat)
+    return len(_run_engine(lm, spec, feat, refine=False)[0].reps)
+
+
 def _analyze_reps(lm: Landmarks, exercise: Exercise, targets: Targets) -> Analysis:
     """:func:`analyze_reps` on one hip signal (the track's when ``lm`` carries one)."""
     spec = _spec(exercise)
@@ -1326,18 +1359,7 @@ def _analyze_reps(lm: Landmarks, exercise: Exercise, targets: Targets) -> Analys
     t = lm.t
     spec, from_floor = starting_spec(spec, t, feat)
     exercise = replace(exercise, spec=spec)
-    x = spec.sign * feat[:, _FIDX[spec.signal]]
-    cutoff = min(spec.cutoff_hz, 0.45 * sg.sample_rate_hz(t))
-    xf = sg.lowpass_t(t, x, cutoff)
-    inv = ft.inverted_trunk(lm.xy_px())
-    conf = ft.signal_confidence(ft.swap_limbs(lm.visibility, inv), spec.signal)
-    conf[~np.isfinite(x)] = 0.0
-    eng = RepEngine(spec)
-    events: list[Event] = []
-    for i in range(len(t)):
-        events += eng.push(float(t[i]), float(x[i]), float(xf[i]), float(conf[i]), feat[i])
-    events += eng.finish()
-    events = [e for e in events if e.type != "raw_rep"]
+    eng, events = _run_engine(lm, spec, feat)
     shape = _common_shape(eng.reps)
     if shape is not None:
         for rr in eng.reps:
