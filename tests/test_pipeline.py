@@ -48,16 +48,21 @@ def _calf_landmarks() -> Landmarks:
     return dataclasses.replace(lm, meta=dataclasses.replace(lm.meta, width=320, height=180))
 
 
+def _still_and_other_rate(lm: Landmarks, tmp_path: Path) -> tuple[Path, Path]:
+    """A still textured video with the landmarks' frames, and one at twice their frame rate."""
+    video, other = tmp_path / "still.mp4", tmp_path / "other_rate.mp4"
+    _still_texture_video(video, lm, lm.meta.fps)
+    _still_texture_video(other, lm, 2 * lm.meta.fps)
+    return video, other
+
+
 def test_a_shoe_series_that_does_not_follow_the_landmarks_is_not_used(tmp_path: Path) -> None:
     lm = _calf_landmarks()
     assert len(analyze(lm, "calf_raise").reps) == 2
-    video = tmp_path / "still.mp4"
-    _still_texture_video(video, lm, lm.meta.fps)
+    video, other = _still_and_other_rate(lm, tmp_path)
     # the landmarks raise the heel twice, the video's "shoe" never turns: the series is refused, the landmarks drive
     assert measure_shoes(lm, video, "calf_raise").foot_pitch is None
     # frames that are not the landmarks' (another frame rate): skipped, the landmarks stand
-    other = tmp_path / "other_rate.mp4"
-    _still_texture_video(other, lm, 2 * lm.meta.fps)
     assert measure_shoes(lm, other, "calf_raise").foot_pitch is None
     # rep exercises driven by neither foot pitch nor the hip never open the video
     assert measure_shoes(lm, tmp_path / "missing.mp4", "jumping_jack") is lm
@@ -67,12 +72,9 @@ def test_a_hip_track_that_does_not_follow_the_landmarks_is_not_used(tmp_path: Pa
     clip = make_clip("squat", [Plan(2.0, 0.5, 1.0) for _ in range(2)], seed=6, lead_s=0.5, tail_s=1.0)
     lm = dataclasses.replace(clip.lm, meta=dataclasses.replace(clip.lm.meta, width=320, height=180))
     assert len(analyze(lm, "squat").reps) == 2
-    video = tmp_path / "still.mp4"
-    _still_texture_video(video, lm, lm.meta.fps)
+    video, other = _still_and_other_rate(lm, tmp_path)
     # the landmarks squat twice, the textured scene around their hip never moves: the track is refused
     assert measure_shoes(lm, video, "squat").hip_track is None
-    other = tmp_path / "other_rate.mp4"
-    _still_texture_video(other, lm, 2 * lm.meta.fps)
     assert measure_shoes(lm, other, "single_leg_box_squat").hip_track is None  # not the landmarks' frames
     # the deadlift keeps the landmarks (hands and bar pass through the hip region): the video is never opened
     assert measure_shoes(lm, tmp_path / "missing.mp4", "deadlift") is lm
