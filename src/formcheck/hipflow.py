@@ -10,8 +10,9 @@ from each frame to the next with pyramidal Lucas-Kanade and kept when the backwa
 
 Summed over a set, those steps drift (the region's points are on the body's surface, not on the joint: 1-13 px over
 20 s on renders), so :func:`formcheck.signals.complementary` takes the slow part of the hip height from the
-landmarks and the fast part from the track. Pure array code: grey frames come in as a stream keyed by frame
-index (:class:`HipTracker`); only the previous frame is held.
+landmarks and the fast part from the track. Pure array code, one step (:func:`track_step`) and two drivers that
+hold only the previous frame: :class:`StreamingHipTracker` inside the pose stage, fed each frame with the landmarks
+found so far, and :class:`HipTracker` on a second decode for landmarks that came without a track.
 """
 
 from __future__ import annotations
