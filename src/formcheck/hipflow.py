@@ -100,9 +100,7 @@ class HipTracker:
     """
 
     def __init__(self, lm: Landmarks) -> None:
-        xy = np.asarray(sg.interpolate_gaps(lm.t, lm.xy_px(), MAX_GAP_S), np.float64)
-        self._hip = 0.5 * (xy[:, sk.LEFT_HIP] + xy[:, sk.RIGHT_HIP])  # (x, y): the region's centre
-        self._leg = float(ft.robust_leg_length_px(xy))
+        self._hip, self._leg = _mid_hip(lm)  # (x, y) per frame: the region's centre
         n = len(lm)
         self._dy = np.full(n, np.nan)
         self._points = np.zeros(n, np.int64)
@@ -173,19 +171,30 @@ per second) for the track to be used. Rendered sets: 0.002-0.024; real squats 0.
 whose region did not follow the hip."""
 
 
-def _hip_row(lm: Landmarks) -> tuple[FloatArray, float]:
-    """MediaPipe's mid-hip row in every frame (px; gaps up to :data:`MAX_GAP_S` bridged) and the leg length (px)."""
+def _mid_hip(lm: Landmarks) -> tuple[FloatArray, float]:
+    """MediaPipe's mid-hip ``(x, y)`` in every frame (px; gaps up to :data:`MAX_GAP_S` bridged) and the leg length
+    (px, :func:`formcheck.features.robust_leg_length_px`)."""
     xy = np.asarray(sg.interpolate_gaps(lm.t, lm.xy_px(), MAX_GAP_S), np.float64)
-    return 0.5 * (xy[:, sk.LEFT_HIP, 1] + xy[:, sk.RIGHT_HIP, 1]), ft.robust_leg_length_px(xy)
+    return 0.5 * (xy[:, sk.LEFT_HIP] + xy[:, sk.RIGHT_HIP]), float(ft.robust_leg_length_px(xy))
+
+
+def track_checks(lm: Landmarks, track: HipTrack) -> tuple[float, float]:
+    """:func:`track_agreement` and :func:`track_disagreement` of one track, the landmarks' hip read once."""
+    hip, leg = _mid_hip(lm)
+    return _agreement(lm.t, hip[:, 1], track), _disagreement(lm.t, hip[:, 1], leg, track)
 
 
 def track_disagreement(lm: Landmarks, track: HipTrack) -> float:
     """Median speed difference between the track and MediaPipe's mid-hip (low-passed at 3 Hz), in leg lengths per
     second (:func:`formcheck.signals.step_disagreement`); NaN when nothing was tracked."""
-    hip, leg = _hip_row(lm)
-    if len(lm) < 4 or not np.isfinite(leg) or leg <= 0:
+    hip, leg = _mid_hip(lm)
+    return _disagreement(lm.t, hip[:, 1], leg, track)
+
+
+def _disagreement(t: FloatArray, hip_y: FloatArray, leg: float, track: HipTrack) -> float:
+    if len(t) < 4 or not np.isfinite(leg) or leg <= 0:
         return float("nan")
-    d = sg.step_disagreement(lm.t, hip, track.dy_px, leg)
+    d = sg.step_disagreement(t, hip_y, track.dy_px, leg)
     d = d[np.isfinite(d)]
     return float(np.median(d)) if d.size else float("nan")
 
@@ -196,13 +205,16 @@ def track_agreement(lm: Landmarks, track: HipTrack) -> float:
 
     NaN when fewer than a second of frames were tracked.
     """
-    hip, _ = _hip_row(lm)
+    return _agreement(lm.t, _mid_hip(lm)[0][:, 1], track)
+
+
+def _agreement(t: FloatArray, hip: FloatArray, track: HipTrack) -> float:
     ok = np.isfinite(track.dy_px) & np.isfinite(hip)
-    if ok.sum() < max(3.0, sg.sample_rate_hz(lm.t)):
+    if ok.sum() < max(3.0, sg.sample_rate_hz(t)):
         return float("nan")
     cum = np.cumsum(np.where(np.isfinite(track.dy_px), track.dy_px, 0.0))
-    fast_track = cum - sg.lowpass_t(lm.t, cum, sg.TRACK_CROSSOVER_HZ)
-    fast_hip = hip - sg.lowpass_t(lm.t, hip, sg.TRACK_CROSSOVER_HZ)
+    fast_track = cum - sg.lowpass_t(t, cum, sg.TRACK_CROSSOVER_HZ)
+    fast_hip = hip - sg.lowpass_t(t, hip, sg.TRACK_CROSSOVER_HZ)
     both = np.isfinite(fast_hip)
     a, b = fast_track[both], fast_hip[both]
     if a.std() == 0 or b.std() == 0:

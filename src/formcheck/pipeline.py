@@ -266,8 +266,7 @@ def measure_hip_track(lm: Landmarks, video: str | Path) -> Landmarks:
         if not _push_every_frame(lm, video, tracker.push, "hip track"):
             return lm
         track = tracker.result()
-    agree = hipflow.track_agreement(lm, track)
-    apart = hipflow.track_disagreement(lm, track)
+    agree, apart = hipflow.track_checks(lm, track)
     if not (agree >= hipflow.MIN_AGREEMENT and apart <= hipflow.MAX_DISAGREEMENT_LEG_S):
         log.warning("%s: the hip track does not follow the landmarks (correlation %.2f, median speed difference "
                     "%.3f leg/s); landmark hip kept", video, agree, apart)

@@ -1301,10 +1301,8 @@ def analyze_reps(lm: Landmarks, exercise: Exercise, targets: Targets) -> Analysi
         return _analyze_reps(lm if lm.hip_track is None else replace(lm, hip_track=None), exercise, targets)
     with_track = _analyze_reps(lm, exercise, targets)
     bare = replace(lm, hip_track=None)
-    if str(with_track.params.get("hip_source", "landmarks")).startswith("landmarks"):
-        without = _analyze_reps(bare, exercise, targets)
-        without.params["hip_source"] = with_track.params.get("hip_source", "landmarks")
-        return without
+    if str(with_track.params.setdefault("hip_source", "landmarks")).startswith("landmarks"):
+        return with_track  # the track drove nothing (the feet moved): this is the landmarks' analysis
     n1 = len(with_track.reps) + len(with_track.holds)
     if _fitted(with_track) == n1 and n1 + len(with_track.summary.get("partial", [])) == _count(bare, exercise):
         return with_track

@@ -259,7 +259,6 @@ def complementary(t: FloatArray, absolute: NDArray[np.floating], steps: NDArray[
     d[0] = 0.0
     d = np.where(np.isfinite(d), d, own)
     d = np.where(np.isfinite(d), d, 0.0)
-    d[0] = 0.0
     cum = np.cumsum(d)
     diff = a - cum
     idx = np.arange(len(a))
