@@ -507,3 +507,29 @@ def test_the_landmarks_are_reported_when_the_hip_track_finds_other_reps() -> Non
     a_lm = analyze(bare, "squat")
     assert a.params["hip_source"].startswith("landmarks (with the hip track: ")
     assert [r.start_s for r in a.reps] == [r.start_s for r in a_lm.reps] and len(a.reps) == 4
+
+
+@pytest.mark.parametrize("fps", [30.0, 60.0])
+def test_a_rise_out_of_a_counter_movement_starts_at_its_bottom(fps: float) -> None:
+    """A step-up's hip dips as the lead foot lands on the box, then rises: the concentric starts at the bottom of
+    the dip. Each rep also ends with a landing dip deeper than the next rep's counter-movement, so the lowest
+    point before a rep is the previous rep's landing, not the counter-movement."""
+    rng = np.random.default_rng(1)
+    t = np.arange(0.0, 24.0, 1.0 / fps)
+    x = np.zeros_like(t)
+    starts, t0, dip = [], 2.0, 0.06
+    for _ in range(4):
+        tb = t0 + 0.4  # bottom of the dip
+        x += np.where(t < tb, -dip * ease((t - t0) / 0.4, 1.0),
+                      -dip + (0.36 + dip) * ease((t - tb) / 1.0, 1.0) - 0.44 * ease((t - tb - 1.6) / 1.1, 1.0)
+                      + 0.08 * ease((t - tb - 2.7) / 0.6, 1.0))
+        starts.append(tb)
+        t0 = tb + 1.6 + 1.1 + 2.0
+    eng = _drive(get_exercise("stomping_lunge_step_up").spec, t, x + rng.normal(0.0, 0.003, t.size))
+    assert len(eng.reps) == 4
+    # measured: 0.000-0.045 s; with the window's head cut only at its lowest point, reps 2-4 started 0.16-0.17 s
+    # late (at the previous landing's valley the level and the start of the fit trade off)
+    err = np.array([r.start_s - s for r, s in zip(eng.reps, starts, strict=True)])
+    assert np.all(np.abs(err) < 0.06), err
+    con = np.array([r.turn_start_s - r.start_s - 1.0 for r in eng.reps])
+    assert np.median(np.abs(con)) < 0.05, con

@@ -124,7 +124,7 @@ class PhaseFit:
 
 
 def fit_phase(t: FloatArray, x: FloatArray, t0_guess: float, dur_guess: float,
-              alpha: float | None = None) -> PhaseFit | None:
+              alpha: float | None = None, a_fixed: float | None = None) -> PhaseFit | None:
     """Least-squares fit of one monotone phase ``x = a + (b - a) * ease((t - t0) / T, alpha)``.
 
     Parameters
@@ -135,6 +135,9 @@ def fit_phase(t: FloatArray, x: FloatArray, t0_guess: float, dur_guess: float,
         Starting values (s).
     alpha : float, optional
         Fix the profile shape (see :func:`ease`) instead of fitting it.
+    a_fixed : float, optional
+        Fix the starting level ``a`` (signal units): for a phase whose samples begin at the bottom of a
+        counter-movement (no rest before it to set the level, :func:`_valley_bounds`).
 
     Returns
     -------
@@ -154,6 +157,10 @@ def fit_phase(t: FloatArray, x: FloatArray, t0_guess: float, dur_guess: float,
         s = ease((t - t0) / T, al)
         # linear least squares for the levels x ~ a + b s, in closed form (this runs inside the
         # optimiser's numeric Jacobian, many times per rep; np.linalg.lstsq was most of live mode's cost)
+        if a_fixed is not None:
+            ss = float(s @ s)
+            b = float(s @ (x - a_fixed)) / ss if ss > 1e-12 else 0.0
+            return np.array([a_fixed, b]), a_fixed + b * s
         sm, xm = float(s.mean()), float(x.mean())
         ds = s - sm
         var = float(ds @ ds)
@@ -209,6 +216,10 @@ class RawRep:
     coarse: tuple[float, float, float, float] | None = None
     fit_end_s: float = math.inf
     """The phase fit uses samples up to here (the valley before the next movement, :func:`_valley_bounds`)."""
+    start_level: float | None = None
+    """The first phase's starting level when its samples begin at the bottom of a counter-movement (the window's
+    head cut at that valley, :func:`_valley_bounds`): with no rest before it, the fit's level and start would trade
+    off against each other (a step-up's rise from the dip of the step dated 0.07 s late on exact keypoints)."""
 
     @property
     def amplitude(self) -> float:
@@ -466,8 +477,10 @@ class RepEngine:
             return []
         if not okf.all():  # dropped frames: bridge for the crossing search (the fit ignores them)
             xf = np.interp(t, t[okf], xf[okf])
-        i0, i1 = _valley_bounds(t, xf, float(p["t_enter"]), float(p["t_exit"]), float(p["peak"]) - float(p["rest"]))
+        i0, i1, counter = _valley_bounds(t, xf, float(p["t_enter"]), float(p["t_exit"]),
+                                         float(p["peak"]) - float(p["rest"]))
         fit_end_s = float(t[i1 - 1])
+        start_level = float(xf[i0]) if counter else None
         t, x, xf, conf, feat = t[i0:], x[i0:], xf[i0:], conf[i0:], feat[i0:]
         if t.size < 4:
             return []
@@ -478,7 +491,8 @@ class RepEngine:
         ip = int(np.argmin(np.abs(t - p["peak_t"])))
         peak = float(p["peak"])
         start, turn0, turn1, end = _crossings(t, xf, rest, peak, ip)
-        rr = RawRep(t, x, conf, feat, rest, peak, start, turn0, turn1, end, fit_end_s=fit_end_s)
+        rr = RawRep(t, x, conf, feat, rest, peak, start, turn0, turn1, end, fit_end_s=fit_end_s,
+                    start_level=start_level)
         if self.refine:
             _refine(rr, self.shape)
         dur = rr.end_s - rr.start_s
@@ -492,8 +506,10 @@ class RepEngine:
         return [Event("raw_rep", rr.end_s, {"index": len(self.reps) - 1})]
 
 
-def _valley_bounds(t: FloatArray, xf: FloatArray, t_enter: float, t_exit: float, amp: float) -> tuple[int, int]:
-    """Index range ``[i0, i1)`` of a rep's window without the neighbouring reps' movements.
+def _valley_bounds(t: FloatArray, xf: FloatArray, t_enter: float, t_exit: float,
+                   amp: float) -> tuple[int, int, bool]:
+    """Index range ``[i0, i1)`` of a rep's window without the neighbouring reps' movements, and whether ``i0`` is
+    the bottom of a counter-movement.
 
     The window handed to the phase fit runs from the previous rep's end to the settle time after this rep
     (or to the next rep's entry, when the athlete starts the next rep sooner). With a short rest the tail
@@ -504,7 +520,13 @@ def _valley_bounds(t: FloatArray, xf: FloatArray, t_enter: float, t_exit: float,
     time) stops at the bottom before the next movement, or at the first noise dip of a flat rest (costing
     only rest samples). The head is cut only for a previous movement still falling into the window by more
     than a tenth of this rep's excursion (the level of the coarse phase crossings): a slow sway while
-    standing (up to 4 % of the range on the rendered clips) must not shorten the rest before the rep.
+    standing (up to 4 % of the range on the rendered clips) must not shorten the rest before the rep. It is
+    also cut at a counter-movement: the last valley before the entry, when the signal fell into it without a
+    break by more than a tenth of the excursion (a step-up's hip dips as the lead foot lands on the box, then
+    rises; a noise dip in a flat rest is not one): the rep starts from that valley's level
+    (``RawRep.start_level``), as the rise does.
+    Without this cut the rest level and the start of the fit trade off against each other: the rendered
+    step-ups' rise started 0.07 s late on exact keypoints, a unit series with a landing dip before each rep 0.17 s.
     """
     n = t.size
     i1 = n - 1
@@ -514,10 +536,20 @@ def _valley_bounds(t: FloatArray, xf: FloatArray, t_enter: float, t_exit: float,
     i0 = 0
     k = int(np.searchsorted(t, t_enter))
     if k > 1:
+        # a counter-movement just before the rep (a step-up's dip as the lead foot lands): the last valley before
+        # the entry, reached by a steady fall of more than a tenth of the excursion
+        v = k - 1
+        while v > 0 and xf[v - 1] <= xf[v]:
+            v -= 1
+        u = v
+        while u > 0 and xf[u - 1] >= xf[u]:
+            u -= 1
+        if xf[u] - xf[v] > 0.1 * amp:
+            return v, i1 + 1, True
         v = int(np.argmin(xf[:k]))
         if xf[0] - xf[v] > 0.1 * amp:
             i0 = v
-    return i0, i1 + 1
+    return i0, i1 + 1, False
 
 
 def _refine(rr: RawRep, alpha: tuple[float, float] | None = None) -> None:
@@ -537,7 +569,7 @@ def _refine(rr: RawRep, alpha: tuple[float, float] | None = None) -> None:
     d1 = max(rr.turn_start_s - rr.start_s, 0.05)
     d2 = max(rr.end_s - rr.turn_end_s, 0.05)
     a1, a2 = (None, None) if alpha is None else alpha
-    f1 = fit_phase(t[m1], x[m1], rr.start_s - 0.1 * d1, d1 * 1.2, a1)
+    f1 = fit_phase(t[m1], x[m1], rr.start_s - 0.1 * d1, d1 * 1.2, a1, rr.start_level)
     f2 = fit_phase(t[m2], -x[m2], rr.turn_end_s - 0.1 * d2, d2 * 1.2, a2)
     A = rr.amplitude
 
@@ -1019,18 +1051,22 @@ def _params(spec: RepSpec, extra: dict[str, Any]) -> dict[str, Any]:
             "low_confidence_below": LOW_CONFIDENCE, **extra}
 
 
+_Window = tuple[FloatArray, FloatArray, float, float, float | None]
+"""One phase's samples (s, signal units), start and duration guesses (s) and fixed starting level, if any."""
+
+
 def _windows(rr: RawRep, start_s: float, turn_start_s: float, turn_end_s: float, end_s: float,
-             split_s: float) -> tuple[tuple[FloatArray, FloatArray, float, float], ...]:
-    """Samples, start guess and duration guess of each phase, split at ``split_s`` (s); the second phase's
-    signal is negated so that both rise."""
+             split_s: float) -> tuple[_Window, ...]:
+    """Samples, start guess, duration guess and fixed starting level (or None) of each phase, split at ``split_s``
+    (s); the second phase's signal is negated so that both rise."""
     m1 = rr.t <= split_s + 1e-9
     m2 = (rr.t >= split_s - 1e-9) & (rr.t <= rr.fit_end_s)
     d1 = max(turn_start_s - start_s, 0.05)
     d2 = max(end_s - turn_end_s, 0.05)
-    return ((rr.t[m1], rr.x[m1], start_s, d1), (rr.t[m2], -rr.x[m2], turn_end_s, d2))
+    return ((rr.t[m1], rr.x[m1], start_s, d1, rr.start_level), (rr.t[m2], -rr.x[m2], turn_end_s, d2, None))
 
 
-def _phase_windows(rr: RawRep) -> tuple[tuple[FloatArray, FloatArray, float, float], ...]:
+def _phase_windows(rr: RawRep) -> tuple[_Window, ...]:
     return _windows(rr, rr.start_s, rr.turn_start_s, rr.turn_end_s, rr.end_s, rr.bottom_s)
 
 
@@ -1056,10 +1092,10 @@ def _common_shape(reps: list[RawRep]) -> tuple[float, float] | None:
     for ph in (0, 1):
         wins = [_phase_windows(r)[ph] for r in fitted]
 
-        def total(al: float, wins: list[tuple[FloatArray, FloatArray, float, float]] = wins) -> float:
+        def total(al: float, wins: list[_Window] = wins) -> float:
             c = 0.0
-            for t, x, s0, d in wins:
-                f = fit_phase(t, x, s0, d, al)
+            for t, x, s0, d, a0 in wins:
+                f = fit_phase(t, x, s0, d, al, a0)
                 c += 1e9 if f is None else f.rms**2 * float(np.isfinite(x).sum())
             return c
 
@@ -1081,13 +1117,13 @@ SUBMOVE_MIN_FRAC = 0.1
 
 
 def fit_submovements(t: FloatArray, x: FloatArray, t0_guess: float, dur_guess: float,
-                     k: int) -> tuple[FloatArray, FloatArray, float] | None:
+                     k: int, a_fixed: float | None = None) -> tuple[FloatArray, FloatArray, float] | None:
     """Least-squares fit of a phase as ``k`` sequential smooth steps (sub-movements) with one shape.
 
     ``x = a + sum_j c_j ease((t - s_j) / d_j, alpha)`` with ``s_j >= s_{j-1} + d_{j-1}``: each sub-movement
     starts when the previous one has stopped, at once or after a still moment (the motor-control model of a
     compound movement: a lunge's back foot steps back, the hips sink a little, then through most of the
-    depth). ``k`` = 1 is :func:`fit_phase`.
+    depth). ``k`` = 1 is :func:`fit_phase`. ``a_fixed`` fixes the starting level ``a`` as in :func:`fit_phase`.
 
     Returns
     -------
@@ -1112,10 +1148,15 @@ def fit_submovements(t: FloatArray, x: FloatArray, t0_guess: float, dur_guess: f
         cols = [np.ones_like(t)] + [ease((t - b[j, 0]) / (b[j, 1] - b[j, 0]), float(p[-1])) for j in range(k)]
         return np.stack(cols, axis=1), b
 
+    def coef(a: FloatArray) -> FloatArray:
+        if a_fixed is None:
+            return np.asarray(np.linalg.lstsq(a, x, rcond=None)[0])
+        c = np.linalg.lstsq(a[:, 1:], x - a_fixed, rcond=None)[0]
+        return np.concatenate([[a_fixed], c])
+
     def resid(p: FloatArray) -> FloatArray:
         a, _ = design(p)
-        c = np.linalg.lstsq(a, x, rcond=None)[0]
-        return np.asarray(a @ c - x)
+        return np.asarray(a @ coef(a) - x)
 
     lo = np.array([t[0] - span, 0.03] + [0.0, 0.03] * (k - 1) + [0.0])
     hi = np.array([t[-1], 2.0 * span + 0.1] + [span, 2.0 * span + 0.1] * (k - 1) + [3.0])
@@ -1133,14 +1174,14 @@ def fit_submovements(t: FloatArray, x: FloatArray, t0_guess: float, dur_guess: f
         except ValueError:
             continue
         a, b = design(res.x)
-        c = np.linalg.lstsq(a, x, rcond=None)[0]
+        c = coef(a)
         rss = float(np.sum(res.fun**2))
         if best is None or rss < best[2]:
             best = (b, np.asarray(c[1:], np.float64), rss)
     return best
 
 
-def _coarse_windows(rr: RawRep) -> tuple[tuple[FloatArray, FloatArray, float, float], ...]:
+def _coarse_windows(rr: RawRep) -> tuple[_Window, ...]:
     """Like :func:`_phase_windows` but split at the coarse (10 % / 90 % crossing) turning point: a one-step fit
     of a compound phase can put the turning point well off (0.5 s late on rendered lunges)."""
     s0, c0, c1, e0 = rr.coarse if rr.coarse is not None else (rr.start_s, rr.turn_start_s, rr.turn_end_s, rr.end_s)
@@ -1163,10 +1204,10 @@ def _submovements(reps: list[RawRep]) -> tuple[int, int]:
     for ph in (0, 1):
         wins = [_coarse_windows(r)[ph] for r in fitted]
         fits: dict[int, list[tuple[FloatArray, FloatArray, float] | None]] = {}
-        fits[1] = [fit_submovements(tt, xx, s0, d, 1) for tt, xx, s0, d in wins]
+        fits[1] = [fit_submovements(tt, xx, s0, d, 1, a0) for tt, xx, s0, d, a0 in wins]
         k = 1
         for k_new in (2, 3):
-            fits[k_new] = [fit_submovements(tt, xx, s0, d, k_new) for tt, xx, s0, d in wins]
+            fits[k_new] = [fit_submovements(tt, xx, s0, d, k_new, a0) for tt, xx, s0, d, a0 in wins]
             if any(f is None for f in fits[k] + fits[k_new]):
                 break
             rss_old = sum(f[2] for f in fits[k] if f is not None)
@@ -1177,7 +1218,7 @@ def _submovements(reps: list[RawRep]) -> tuple[int, int]:
         chosen[ph] = k
         if k == 1:
             continue
-        for rr, (tt, _, _, _), f in zip(fitted, wins, fits[k], strict=True):
+        for rr, (tt, _, _, _, _), f in zip(fitted, wins, fits[k], strict=True):
             assert f is not None
             bounds, inc, _ = f
             t0, t1 = float(bounds[0, 0]), float(bounds[-1, 1])
