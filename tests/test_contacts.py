@@ -550,6 +550,24 @@ def test_fusion_times_on_unsmoothed_counts_on_both_and_corrects_the_tracked_lag(
     assert fuse_contacts([], [])[0] == [] and len(fuse_contacts([_c(1.0)], [])[0]) == 1
 
 
+def test_a_tracked_step_landing_inside_a_kept_step_of_the_same_foot_is_not_a_second_step() -> None:
+    """Speed steps, left and right every 0.15 s; the tracked series (30 ms late) sees step 4 twice, the second time
+    50 ms later: a foot on the ground cannot land again, so the late copy is dropped. A tracked-only left step inside
+    a two-foot contact of the unsmoothed series is kept (the model merges fast steps into one two-foot contact)."""
+    lag, sides = 0.03, ["left", "right"] * 5
+    tds = [1.0 + 0.15 * k for k in range(10)]
+    raw = [_c(t, gct=0.1, flight=0.05, side=s) for t, s in zip(tds, sides, strict=True)]
+    raw[7] = _c(tds[7], gct=0.1, flight=0.05, side="both")
+    tracked = [_c(t + lag, gct=0.1, flight=0.05, side=s) for t, s in zip(tds, sides, strict=True)]
+    tracked.insert(4, _c(tds[3] + lag + 0.05, gct=0.1, flight=0.05, side=sides[3]))
+    tracked.append(_c(tds[7] + lag + 0.05, gct=0.1, flight=0.05, side="left"))
+    tracked.sort(key=lambda c: c.touchdown_s)
+    out, info = fuse_contacts(raw, tracked)
+    assert info["tracked_duplicates"] == 1 and info["paired"] == 10
+    assert len(out) == 11 and [round(c.touchdown_s, 6) for c in out if c.extra["source"] == "tracked"] == [
+        round(tds[7] + 0.05, 6)]
+
+
 def test_a_lost_athlete_is_counted_from_the_tracked_series() -> None:
     """The unsmoothed series loses the athlete for two hops; the tracked series (lagging 21 ms) keeps them:
     every contact found, the paired ones timed as without the tracked series, the others within 10 ms."""

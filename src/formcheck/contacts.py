@@ -1426,8 +1426,10 @@ def fuse_contacts(raw: list[Contact], tracked: list[Contact], tol_frac: float = 
     on rendered hops). So: contacts are paired one-to-one by touchdown (within ``tol_frac`` of the median
     interval between tracked contacts, at most ``max_tol_s``, after removing the median lag of a first
     pairing); a pair keeps the unsmoothed contact; a tracked contact with no partner is kept, moved earlier by
-    the median lag, its uncertainty widened by the spread of the lag; an unsmoothed contact with no partner
-    is kept when it overlaps no tracked contact.
+    the median lag, its uncertainty widened by the spread of the lag, unless it then overlaps a kept pair's
+    contact of the same side (the same ground phase, landed 1-3 frames apart in the two series; a contact on
+    both feet is not matched against a single foot: in fast steps the model merges two steps into one); an unsmoothed
+    contact with no partner is kept when it overlaps no tracked contact.
 
     Parameters
     ----------
@@ -1462,10 +1464,16 @@ def fuse_contacts(raw: list[Contact], tracked: list[Contact], tol_frac: float = 
         lag, lag_sd = 0.04, 0.02
     partner = {j: i for i, j in pairs}
     out: list[Contact] = []
+    kept = [raw[partner[j]] for j in range(len(tracked)) if j in partner]
+    duplicates = 0
     for j, c in enumerate(tracked):
         if j in partner:
             r = raw[partner[j]]
             out.append(dataclasses.replace(r, extra=r.extra | {"source": "unsmoothed"}))
+            continue
+        a, b = c.touchdown_s - lag, c.takeoff_s - lag
+        if any(c.side == r.side and min(b, r.takeoff_s) >= max(a, r.touchdown_s) for r in kept):
+            duplicates += 1  # a foot on the ground in a kept contact cannot land again: the same ground phase
             continue
         extra = c.extra | {"source": "tracked", "lag_corrected_s": lag}
         if c.extra.get("heel_t_s") is not None:
@@ -1488,7 +1496,8 @@ def fuse_contacts(raw: list[Contact], tracked: list[Contact], tol_frac: float = 
         flight = None if c.flight_s is None or last_off is None else max(0.0, c.touchdown_s - last_off)
         joined.append(dataclasses.replace(c, flight_s=flight, extra=c.extra | {"hop": n + 1}))
         last_off = c.takeoff_s if last_off is None else max(last_off, c.takeoff_s)
-    info = {"raw": len(raw), "tracked": len(tracked), "paired": len(pairs), "tracked_only": len(tracked) - len(pairs),
+    info = {"raw": len(raw), "tracked": len(tracked), "paired": len(pairs),
+            "tracked_only": len(tracked) - len(pairs) - duplicates, "tracked_duplicates": duplicates,
             "unsmoothed_only": lone, "lag_s": lag, "lag_sd_s": lag_sd, "pair_window_s": tol}
     return joined, info
 
