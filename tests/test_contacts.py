@@ -552,20 +552,25 @@ def test_fusion_times_on_unsmoothed_counts_on_both_and_corrects_the_tracked_lag(
 
 def test_a_tracked_step_landing_inside_a_kept_step_of_the_same_foot_is_not_a_second_step() -> None:
     """Speed steps, left and right every 0.15 s; the tracked series (30 ms late) sees step 4 twice, the second time
-    50 ms later: a foot on the ground cannot land again, so the late copy is dropped. A tracked-only left step inside
-    a two-foot contact of the unsmoothed series is kept (the model merges fast steps into one two-foot contact)."""
+    50 ms later: a foot on the ground cannot land again, so the late copy is dropped, as is one landing less than a
+    frame after the foot's kept contact ended. A tracked-only left step inside a two-foot contact of the unsmoothed
+    series is kept (the model merges fast steps into one two-foot contact)."""
     lag, sides = 0.03, ["left", "right"] * 5
     tds = [1.0 + 0.15 * k for k in range(10)]
     raw = [_c(t, gct=0.1, flight=0.05, side=s) for t, s in zip(tds, sides, strict=True)]
     raw[7] = _c(tds[7], gct=0.1, flight=0.05, side="both")
     tracked = [_c(t + lag, gct=0.1, flight=0.05, side=s) for t, s in zip(tds, sides, strict=True)]
     tracked.insert(4, _c(tds[3] + lag + 0.05, gct=0.1, flight=0.05, side=sides[3]))
-    tracked.append(_c(tds[7] + lag + 0.05, gct=0.1, flight=0.05, side="left"))
+    tracked.append(_c(tds[7] + lag + 0.02, gct=0.06, flight=0.05, side="left"))
     tracked.sort(key=lambda c: c.touchdown_s)
     out, info = fuse_contacts(raw, tracked)
     assert info["tracked_duplicates"] == 1 and info["paired"] == 10
     assert len(out) == 11 and [round(c.touchdown_s, 6) for c in out if c.extra["source"] == "tracked"] == [
-        round(tds[7] + 0.05, 6)]
+        round(tds[7] + 0.02, 6)]
+    # a copy of the last step landing 20 ms after it took off: no frame at 30 fps saw that foot in the air
+    late = _c(tds[9] + 0.1 + 0.02 + lag, gct=0.05, flight=0.02, side=sides[9])
+    assert fuse_contacts(raw, [*tracked, late], frame_s=1 / 30)[1]["tracked_duplicates"] == 2
+    assert fuse_contacts(raw, [*tracked, late], frame_s=1 / 60)[1]["tracked_duplicates"] == 1
 
 
 def test_a_lost_athlete_is_counted_from_the_tracked_series() -> None:

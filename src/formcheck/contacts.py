@@ -1402,7 +1402,7 @@ def analyze_contacts(lm: Landmarks, exercise: Exercise, params: ContactParams | 
     else:
         raw, det, dt = _analyze_series(dataclasses.replace(lm, tracked=None), exercise, p)
         trk = _analyze_series(lm.tracked, exercise, p)[0]
-        contacts, info = fuse_contacts(raw.contacts, trk.contacts)
+        contacts, info = fuse_contacts(raw.contacts, trk.contacts, frame_s=dt)
         params_out = raw.params | {"tracked_pass": info}
     if lm.shoe_events is not None and contacts:
         contacts = apply_shoe_events(contacts, lm.shoe_events)
@@ -1419,7 +1419,7 @@ def analyze_contacts(lm: Landmarks, exercise: Exercise, params: ContactParams | 
 
 
 def fuse_contacts(raw: list[Contact], tracked: list[Contact], tol_frac: float = 0.4,
-                  max_tol_s: float = 0.12) -> tuple[list[Contact], dict[str, Any]]:
+                  max_tol_s: float = 0.12, frame_s: float = 0.0) -> tuple[list[Contact], dict[str, Any]]:
     """Join the contacts found on the unsmoothed series and on MediaPipe's tracked, smoothed series.
 
     The tracked series keeps the athlete where unsmoothed detection loses them, but its events lag (20-60 ms
@@ -1427,8 +1427,9 @@ def fuse_contacts(raw: list[Contact], tracked: list[Contact], tol_frac: float = 
     interval between tracked contacts, at most ``max_tol_s``, after removing the median lag of a first
     pairing); a pair keeps the unsmoothed contact; a tracked contact with no partner is kept, moved earlier by
     the median lag, its uncertainty widened by the spread of the lag, unless it then overlaps a kept pair's
-    contact of the same side (the same ground phase, landed 1-3 frames apart in the two series; a contact on
-    both feet is not matched against a single foot: in fast steps the model merges two steps into one); an unsmoothed
+    contact of the same side or leaves less than a frame period between them (no frame can have seen that foot
+    in the air in between: the same ground phase, landed 1-3 frames apart in the two series; a contact on both
+    feet is not matched against a single foot: in fast steps the model merges two steps into one); an unsmoothed
     contact with no partner is kept when it overlaps no tracked contact.
 
     Parameters
@@ -1439,6 +1440,8 @@ def fuse_contacts(raw: list[Contact], tracked: list[Contact], tol_frac: float = 
         Pairing window as a fraction of the median interval between tracked contacts.
     max_tol_s : float
         Largest pairing window (s).
+    frame_s : float
+        Frame period (s): a tracked-only contact this close to a kept contact of the same side is the same one.
 
     Returns
     -------
@@ -1472,7 +1475,7 @@ def fuse_contacts(raw: list[Contact], tracked: list[Contact], tol_frac: float = 
             out.append(dataclasses.replace(r, extra=r.extra | {"source": "unsmoothed"}))
             continue
         a, b = c.touchdown_s - lag, c.takeoff_s - lag
-        if any(c.side == r.side and min(b, r.takeoff_s) >= max(a, r.touchdown_s) for r in kept):
+        if any(c.side == r.side and min(b, r.takeoff_s) + frame_s > max(a, r.touchdown_s) for r in kept):
             duplicates += 1  # a foot on the ground in a kept contact cannot land again: the same ground phase
             continue
         extra = c.extra | {"source": "tracked", "lag_corrected_s": lag}
