@@ -558,3 +558,17 @@ def test_a_rise_out_of_a_counter_movement_starts_at_its_bottom(fps: float) -> No
     assert np.all(np.abs(err) < 0.06), err
     con = np.array([r.turn_start_s - r.start_s - 1.0 for r in eng.reps])
     assert np.median(np.abs(con)) < 0.05, con
+
+
+def test_phase_fits_out_of_order_keep_the_crossing_times(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Two phase fits each acceptable on its own but the second fitted to start before the first (seen on a real clip
+    analysed as the wrong exercise, where a valley cut left the first phase a few samples): the meeting point fell
+    before the rep's start and building the Rep failed. The crossing times are kept instead."""
+    t = np.arange(0.0, 6.0, 1 / 30)
+    x = 0.4 * np.clip(np.minimum(t - 1.0, 4.0 - t), 0.0, 1.0)
+    rr = RawRep(t, x, np.ones_like(t), np.zeros((t.size, len(ft.FEATURES))), 0.0, 0.4, 1.1, 1.9, 3.1, 3.9)
+    fits = iter([reps_mod.PhaseFit(2.5, 1.0, 1.0, 0.0, 0.4, 0.001), reps_mod.PhaseFit(1.0, 1.0, 1.0, -0.4, 0.0, 0.001)])
+    monkeypatch.setattr(reps_mod, "fit_phase", lambda *a, **k: next(fits))
+    reps_mod._refine(rr)
+    assert rr.timing == "crossings"
+    assert (rr.start_s, rr.turn_start_s, rr.turn_end_s, rr.end_s) == (1.1, 1.9, 3.1, 3.9)

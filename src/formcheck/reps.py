@@ -587,11 +587,12 @@ def _refine(rr: RawRep, alpha: tuple[float, float] | None = None) -> None:
         if s2 < e1:  # overlapping fits (no pause): meet at the middle
             mid = 0.5 * (e1 + s2)
             e1 = s2 = mid
-        rr.start_s, rr.turn_start_s, rr.turn_end_s, rr.end_s = s, e1, s2, max(e, s2)
-        rr.timing = "model_fit"
-        rr.alpha = (f1.alpha, f2.alpha)
-    else:
-        rr.timing = "crossings"
+        if s <= e1:  # else the second phase was fitted to start before the first: the fits are out of order
+            rr.start_s, rr.turn_start_s, rr.turn_end_s, rr.end_s = s, e1, s2, max(e, s2)
+            rr.timing = "model_fit"
+            rr.alpha = (f1.alpha, f2.alpha)
+            return
+    rr.timing = "crossings"
 
 
 # ----------------------------------------------------------------------------------------------
@@ -1249,8 +1250,8 @@ def _submovements(reps: list[RawRep]) -> tuple[int, int]:
             t0, t1 = float(bounds[0, 0]), float(bounds[-1, 1])
             tot = float(inc.sum())
             if tot <= 0 or np.any(inc < SUBMOVE_MIN_FRAC * tot) or t0 < float(tt[0]) - EXTRAPOLATE_TOL_S \
-                    or t1 > float(tt[-1]):
-                continue
+                    or t1 > float(tt[-1]) or (t0 > rr.turn_end_s if ph == 0 else t1 < rr.turn_start_s):
+                continue  # (the last: out of order with the other phase)
             if ph == 0:
                 rr.start_s, rr.turn_start_s = t0, min(t1, rr.turn_end_s)
             else:
