@@ -144,3 +144,17 @@ def test_page_renders_in_headless_chromium(tmp_path: Path, contacts_lm) -> None:
     b, g, r = (img[..., i].astype(int) for i in range(3))
     assert ((b > 200) & (r < 80) & (g < 140)).sum() > 200  # #2563eb signal / GCT points
     assert ((r > 200) & (b < 80) & (g < 80)).sum() > 50  # #dc2626 heel-touch marks
+
+
+def test_reps_without_a_known_side_are_not_shown_as_zero_per_side() -> None:
+    """An offset squat analysed without --side has no working side: the headline and the prescription give the count,
+    not "0 L · 0 R" and two unmet per-side rows."""
+    rep = reps_report()
+    rep["exercise"] = "offset_back_squat"
+    for r in rep["reps"]:
+        r["side"] = None
+    rep["summary"].pop("reps_left", None), rep["summary"].pop("reps_right", None)
+    h = {x.label: x for x in render.headlines(rep)}
+    assert h["Reps"].value == str(len(rep["reps"])) and "--side" in h["Reps"].detail
+    rows = {r[0]: r for r in render.prescription_rows(rep)}
+    assert "Reps (left)" not in rows and rows["Reps (side not known)"][2] == str(len(rep["reps"]))

@@ -228,8 +228,10 @@ def headlines(report: dict[str, Any]) -> list[Headline]:
             out.append(Headline("GCT trend", f"{k['gct_trend_ms_per_hop']:+.1f} ms / hop", "least-squares slope"))
     if k.get("reps"):
         ex = _exercise(report)
-        if ex is not None and ex.single_leg:
+        if ex is not None and ex.single_leg and (k["reps_left"] or k["reps_right"]):
             out.append(Headline("Reps", f"{k['reps_left']} L · {k['reps_right']} R", f"{k['reps']} in total"))
+        elif ex is not None and ex.single_leg:  # e.g. an offset squat, whose loaded side only --side gives
+            out.append(Headline("Reps", str(k["reps"]), "side not known: pass --side left|right"))
         else:
             out.append(Headline("Reps", str(k["reps"]), ""))
         d = _decimals_for(period)
@@ -265,7 +267,10 @@ def prescription_rows(report: dict[str, Any]) -> list[tuple[str, str, str, bool 
     reps = report.get("reps") or []
     if "reps" in tg:
         want = int(tg["reps"])
-        if ex is not None and ex.single_leg:
+        if ex is not None and ex.single_leg and reps and not any(r.get("side") for r in reps):
+            n = k.get("reps", 0) or 0  # no side known (an offset squat without --side): the count of the one set
+            rows.append(("Reps (side not known)", str(want), str(n), n >= want))
+        elif ex is not None and ex.single_leg:
             for side in ("left", "right"):
                 n = k.get(f"reps_{side}", 0) or 0
                 rows.append((f"Reps ({side})", str(want), str(n), n >= want))
