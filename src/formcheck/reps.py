@@ -679,6 +679,17 @@ def _tilt_reference(reps: list[RawRep]) -> float | None:
     return float(np.median(b)) if b.size >= TILT_REFERENCE_MIN_REPS else None
 
 
+def _tilt_baseline(ex: Exercise, base: dict[str, float], reps: list[RawRep]) -> tuple[dict[str, float], str | None]:
+    """``base`` with the offset squat's bar-tilt reference (:func:`_tilt_reference`) in place of the standing tilt, and
+    what the reference is, in words for the report; ``base`` and None for other exercises."""
+    if ex.id != "offset_back_squat":
+        return base, None
+    ref = _tilt_reference(reps)
+    if ref is None:
+        return base, "standing"
+    return {**base, "shoulder_tilt_deg": ref}, f"the median bottom of the set's {len(reps)} reps"
+
+
 def _rep_record(rr: RawRep, ex: Exercise, targets: Targets, baseline: dict[str, float]) -> Rep:
     """Build a :class:`Rep` with per-exercise metrics and flags from an accepted excursion."""
     spec = ex.spec
@@ -1438,6 +1449,7 @@ def _analyze_reps(lm: Landmarks, exercise: Exercise, targets: Targets) -> Analys
     reps: list[Rep] = []
     holds: list[Hold] = []
     partial: list[Rep] = []
+    tilt_ref: str | None = None
     if spec.hold:
         # foot pitch is judged against a flat foot (0°): in a lunge stance the rest frames have one foot on its toes
         holds = [_hold_record(rr, exercise, targets, {}) for rr in eng.reps]
@@ -1445,12 +1457,7 @@ def _analyze_reps(lm: Landmarks, exercise: Exercise, targets: Targets) -> Analys
             events += [Event("hold_start", h.start_s, {"side": h.side}),
                        Event("hold_end", h.end_s, {"side": h.side, "duration_s": h.duration_s})]
     else:
-        rec_base = base
-        if exercise.id == "offset_back_squat":
-            ref = _tilt_reference(eng.reps)
-            tilt_ref = "standing" if ref is None else f"the median bottom of the set's {len(eng.reps)} reps"
-            if ref is not None:
-                rec_base = {**base, "shoulder_tilt_deg": ref}
+        rec_base, tilt_ref = _tilt_baseline(exercise, base, eng.reps)
         allreps = [_rep_record(rr, exercise, targets, rec_base) for rr in eng.reps]
         reps, partial = _split_partial(allreps, spec)
         for r in reps:
@@ -1467,7 +1474,7 @@ def _analyze_reps(lm: Landmarks, exercise: Exercise, targets: Targets) -> Analys
                             "submovements_per_phase": list(n_sub), "starts_at_bottom": from_floor})
     if spec.signal in ("hip_h_L", "hip_floor_L"):
         params["hip_source"] = hip_sources[spec.signal]
-    if exercise.id == "offset_back_squat" and not spec.hold:
+    if tilt_ref is not None:
         params["tilt_reference"] = tilt_ref
     if spec.signal == "heel_up_deg":
         params["foot_pitch_source"] = "landmarks" if lm.foot_pitch is None else \
@@ -1601,8 +1608,7 @@ class OnlineRepDetector:
                         Event("hold_end", h.end_s, h.to_dict())]
                 continue
             # the bar tilt against the typical bottom of the reps so far, as offline once there are enough of them
-            ref = _tilt_reference(self.engine.reps) if self.exercise.id == "offset_back_squat" else None
-            r = _rep_record(rr, self.exercise, self.targets, {} if ref is None else {"shoulder_tilt_deg": ref})
+            r = _rep_record(rr, self.exercise, self.targets, _tilt_baseline(self.exercise, {}, self.engine.reps)[0])
             self._reps.append(r)
             d = r.to_dict()
             d["index"] = len(self._reps)
