@@ -534,6 +534,33 @@ def test_the_landmarks_are_reported_when_the_hip_track_finds_other_reps() -> Non
     assert [r.start_s for r in a.reps] == [r.start_s for r in a_lm.reps] and len(a.reps) == 4
 
 
+def _shift_ankles(lm: Landmarks, mask: np.ndarray, dy_leg: float, which: tuple[int, ...]) -> Landmarks:  # type: ignore[type-arg]
+    """Move landmarks ``which`` down the image by ``dy_leg`` leg lengths on the frames of ``mask``."""
+    leg_px = ft.robust_leg_length_px(lm.xy_px())
+    xyz = lm.xyz.copy()
+    for j in which:
+        xyz[mask, j, 1] += dy_leg * leg_px / lm.meta.height
+    return replace(lm, xyz=xyz)
+
+
+def test_the_lower_ankle_changing_feet_during_reps_is_no_camera_move() -> None:
+    # in a side-view lunge the near foot steps back and the far foot, drawn higher by perspective, becomes the lower
+    # one: during every rep the lower ankle's row rises 0.07 leg, between reps it is where it was
+    _, lm, truth, _ = _squat_with_track(31)
+    during = np.zeros(lm.t.size, bool)
+    for r in truth["reps"]:
+        during |= (lm.t >= r["start_s"]) & (lm.t <= r["end_s"])
+    lunge = _shift_ankles(lm, during, -0.07, (27, 28))
+    a = analyze(lunge, "squat")
+    assert a.params["hip_source"].startswith("hip region tracked"), a.params["hip_source"]
+    assert reps_mod.feet_still(lunge.t, lunge.xy_px(), ft.robust_leg_length_px(lunge.xy_px()))
+    # a camera nudged between reps 2 and 3 moves the whole standing figure, and the floor row is not trusted
+    nudged = lm.t >= 0.5 * (truth["reps"][1]["end_s"] + truth["reps"][2]["start_s"])
+    moved = _shift_ankles(lm, nudged, 0.08, tuple(range(33)))
+    assert not reps_mod.feet_still(moved.t, moved.xy_px(), ft.robust_leg_length_px(moved.xy_px()))
+    assert analyze(moved, "squat").params["hip_source"].startswith("landmarks (the feet moved")
+
+
 @pytest.mark.parametrize("fps", [30.0, 60.0])
 def test_a_rise_out_of_a_counter_movement_starts_at_its_bottom(fps: float) -> None:
     """A step-up's hip dips as the lead foot lands on the box, then rises: the concentric starts at the bottom of

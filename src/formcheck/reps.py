@@ -1332,21 +1332,36 @@ TRACK_CONTRADICTED_PAD_S = 0.1
 
 FEET_STILL_LEG = 0.05
 """The feet held still in the image when the lower ankle's row, median-filtered over ``FEET_STILL_WINDOW_S``, spans at
-most this (leg lengths, 5th to 95th percentile): then the floor row can replace the per-frame ankle as the reference
-of the hip height; otherwise the camera or the athlete moved."""
+most this (leg lengths, 5th to 95th percentile) over the frames where the athlete stands (:data:`FEET_STILL_STAND_LEG`):
+then the floor row can replace the per-frame ankle as the reference of the hip height; otherwise the camera or the
+athlete moved between reps."""
 FEET_STILL_WINDOW_S = 1.0
 """Running-median window of :func:`feet_still` (s)."""
+FEET_STILL_STAND_LEG = 0.05
+"""Frames whose hip stands within this (leg lengths) of its 95th-percentile height above the lower ankle are the ones
+:func:`feet_still` compares. During a rep the lower ankle can change feet: in a side-view lunge the near foot steps
+back and the far foot, whose ankle perspective draws 5-8 px (0.04-0.06 L) higher, becomes the lower one, so over
+every frame a still camera read as moved on one of six rendered lunges (0.061 L; standing frames only: 0.029 L)."""
+FEET_STILL_MIN_S = 1.0
+"""Fewer standing frames than this (s) and :func:`feet_still` compares every frame."""
 
 
 def feet_still(t: FloatArray, xy: FloatArray, leg_px: float) -> bool:
-    """Whether the lower ankle held its image row over the series (:data:`FEET_STILL_LEG`)."""
+    """Whether the lower ankle held its image row between reps (:data:`FEET_STILL_LEG`)."""
     low = np.fmax(xy[:, sk.LEFT_ANKLE, 1], xy[:, sk.RIGHT_ANKLE, 1])
+    hip = 0.5 * (xy[:, sk.LEFT_HIP, 1] + xy[:, sk.RIGHT_HIP, 1])
     ok = np.isfinite(low)
     if ok.sum() < 3:
         return False
     fs = sg.sample_rate_hz(t)
     size = max(3, int(round(FEET_STILL_WINDOW_S * fs)) | 1)
     med = median_filter(low[ok], size=size, mode="nearest")
+    height = (low[ok] - hip[ok]) / leg_px
+    stand = np.isfinite(height)
+    if stand.any():
+        stand &= height >= np.percentile(height[stand], 95) - FEET_STILL_STAND_LEG
+    if stand.sum() >= FEET_STILL_MIN_S * fs:
+        med = med[stand]
     lo, hi = np.percentile(med, [5, 95])
     return bool((hi - lo) / leg_px <= FEET_STILL_LEG)
 
