@@ -173,6 +173,45 @@ def test_contacts_where_the_measured_foot_is_the_far_one_are_not_measured() -> N
     assert np.isfinite(got.min_pitch_deg[:2]).all() and np.isnan(got.min_pitch_deg[2]) and got.n_frames[2] == 0
 
 
+def _with_shin(lm: Landmarks, frames: list[NDArray[np.uint8]], pitches: NDArray[np.float64],
+               ankle_up: NDArray[np.float64], lean_deg: NDArray[np.float64]) -> Landmarks:
+    """Draw a dark lower leg (16 px thick) on ``frames`` from the right ankle, ``ankle_up`` shoe heights above the sole
+    over the back third of the shoe, to a knee 45 px away leaning forward by ``lean_deg``; the landmarks get that knee
+    and ankle."""
+    xyz = lm.xyz.copy()
+    ix = sk.SIDE_INDEX["right"]
+    for k, (pd, up_h, lean) in enumerate(zip(pitches, ankle_up, lean_deg, strict=True)):
+        toe = TOE + np.array([0.3 * (k % 2), 0.0])
+        p = math.radians(float(pd))
+        along, up = np.array([math.cos(p), math.sin(p)]), np.array([math.sin(p), -math.cos(p)])
+        ankle = _heel(float(pd), toe) + 0.3 * FOOT * along + up_h * SOLE_H * up
+        knee = ankle + 45.0 * np.array([math.sin(math.radians(lean)), -math.cos(math.radians(lean))])
+        cv2.line(frames[k], tuple(int(round(v)) for v in knee), tuple(int(round(v)) for v in ankle), 25, 16)
+        xyz[k, ix["knee"], :2] = knee / [W, H]
+        xyz[k, ix["ankle"], :2] = ankle / [W, H]
+    return dataclasses.replace(lm, xyz=xyz)
+
+
+@pytest.mark.parametrize("masked", [True, False])
+def test_the_lower_leg_coming_down_over_the_shoe_does_not_turn_the_reading(masked: bool,
+                                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    # with the knee bent on a landing the shin's image moves down over the top of the shoe (a rendered athlete read
+    # every contact 4-5° towards toes-up that way): stand with the leg's end above the shoe, contacts with it 0.8
+    # shoe heights up, the leg leaning 20° forward
+    held = np.array([0.0, 6.0, 0.0, 6.0])
+    pitches = np.concatenate([np.zeros(30)] + [np.full(8, p) for p in held])
+    contact = np.arange(pitches.size) >= 30
+    lm, frames = _set(pitches)
+    lm = _with_shin(lm, frames, pitches, np.where(contact, 0.8, 1.8), np.where(contact, 20.0, 0.0))
+    if not masked:
+        monkeypatch.setattr(footpitch, "leg_mask", lambda *a, **k: None)
+    contacts = [_contact(lm.t, 30 + 8 * i, 38 + 8 * i) for i in range(held.size)]
+    got = _measure(lm, frames, contacts, stand_s=0.25).min_pitch_deg
+    # measured: masked 0.04, 5.49, 0.01, 5.52°; unmasked -1.85, 7.14, -1.85, 0.03° (the last a heel touch)
+    ok = np.all(np.abs(got - held) <= 0.3 + 0.1 * held)
+    assert ok if masked else not ok, got
+
+
 def _series(lm: Landmarks, frames: list[NDArray[np.uint8]], stand_s: float) -> NDArray[np.float64]:
     plan = footpitch.series_plan(lm, stand_s)
     assert plan is not None and plan.foot == 1  # the nearer foot: lower in the image
