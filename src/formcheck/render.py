@@ -135,6 +135,13 @@ def gct_precision_s(report: dict[str, Any]) -> float:
     return frame_period_s(report)
 
 
+def phase_precision_s(report: dict[str, Any], phase: str) -> float:
+    """Median per-rep uncertainty (s) of the ``phase`` ("eccentric" or "concentric") durations, from the fits
+    (``{phase}_unc_s``: noise and profile shape); NaN when no rep has one."""
+    u = _finite([_num(r.get(f"{phase}_unc_s")) for r in report.get("reps") or []])
+    return float(np.median(u)) if u.size else float("nan")
+
+
 # --- key numbers (shared by the page, the terminal summary and batch summaries) ---------------------
 def key_numbers(report: dict[str, Any]) -> dict[str, Any]:
     """Flat dict of the headline numbers of a report (units in the keys; None when not applicable).
@@ -235,14 +242,21 @@ def headlines(report: dict[str, Any]) -> list[Headline]:
         else:
             out.append(Headline("Reps", str(k["reps"]), ""))
         d = _decimals_for(period)
-        pm = f" ± {period:.{d}f}" if math.isfinite(period) else ""
-        if k.get("eccentric_mean_s") is not None:
-            tg = targets_of(report).get("eccentric_s")
+        for phase, name in (("eccentric", "Eccentric (mean)"), ("concentric", "Concentric (mean)")):
+            v = k.get(f"{phase}_mean_s")
+            if v is None:
+                continue
+            tg = targets_of(report).get("eccentric_s") if phase == "eccentric" else None
             det = f"target {float(tg):g} s; " if tg is not None else ""
-            out.append(Headline("Eccentric (mean)", f"{k['eccentric_mean_s']:.{d}f}{pm} s",
-                                f"{det}± one frame {fps_txt}"))
-        if k.get("concentric_mean_s") is not None:
-            out.append(Headline("Concentric (mean)", f"{k['concentric_mean_s']:.{d}f}{pm} s", f"± one frame {fps_txt}"))
+            unc = phase_precision_s(report, phase)
+            if math.isfinite(unc):  # the fits' own uncertainty, usually well above a frame
+                pm = f" ± {max(unc, period if math.isfinite(period) else 0.0):.{max(d, 2)}f}"
+                det += ("± is a rep's typical timing uncertainty (noise and movement shape)"
+                        + (f"; a frame is {period:.3f} s {fps_txt}" if math.isfinite(period) else ""))
+            else:
+                pm = f" ± {period:.{d}f}" if math.isfinite(period) else ""
+                det += f"± one frame {fps_txt} (no fit uncertainty for these reps)"
+            out.append(Headline(name, f"{v:.{d}f}{pm} s", det))
         if k.get("reps_flagged"):
             out.append(Headline("Reps with a flag", str(k["reps_flagged"]), "see the table"))
     for side in ("left", "right", "any"):
@@ -604,11 +618,15 @@ def _reps_table(report: dict[str, Any]) -> str:
     d = _decimals_for(frame_period_s(report))
     tg = targets_of(report).get("eccentric_s")
     rows, flags = [], []
+    def pm(r: dict[str, Any], phase: str) -> str:
+        v, u = _num(r.get(f"{phase}_s")), _num(r.get(f"{phase}_unc_s"))
+        return _s(v, d) + (f" ± {u:.2f}" if math.isfinite(u) else "")
+
     for i, r in enumerate(reps):
         ecc = _num(r.get("eccentric_s"))
         rows.append([str(i + 1), str(r.get("side") or "–"), _s(_num(r.get("start_s")), d),
-                     _s(_num(r.get("bottom_s")), d), _s(_num(r.get("end_s")), d), _s(ecc, d),
-                     _s(_num(r.get("concentric_s")), d), _s(_num(r.get("confidence")), 2),
+                     _s(_num(r.get("bottom_s")), d), _s(_num(r.get("end_s")), d), pm(r, "eccentric"),
+                     pm(r, "concentric"), _s(_num(r.get("confidence")), 2),
                      ", ".join(str(f) for f in r.get("flags") or []) or "–"])
         flags.append(bool(r.get("flags")) or (tg is not None and math.isfinite(ecc)
                                                and ecc < float(tg) - frame_period_s(report)))

@@ -191,6 +191,74 @@ def fit_phase(t: FloatArray, x: FloatArray, t0_guess: float, dur_guess: float,
     return best
 
 
+SHAPE_STEP = 0.25
+"""Shape change (``alpha`` of :func:`ease`) at which a phase's fit is repeated to measure its duration's sensitivity to
+the profile shape and how well the samples fix the shape (:func:`phase_duration_sigma_s`). On the rendered hip-driven
+sets (docs/validation.md, "Phase-time uncertainty"), of the eccentric errors 66 % fall within one sigma and 93 % within
+two (0.5: 83 % and 97 %; noise only: 57 % and 71 %)."""
+
+
+def phase_duration_sigma_s(t: FloatArray, x: FloatArray, t0_s: float, dur_s: float, alpha: float,
+                           a_fixed: float | None = None) -> float:
+    """Standard uncertainty (s) of a fitted phase's duration: noise and profile shape.
+
+    Noise: the model of :func:`fit_phase` linearised at ``(t0_s, dur_s)`` with the shape ``alpha`` fixed (the
+    levels are solved in closed form at every point), covariance = residual variance times ``(J^T J)^-1``, the
+    variance inflated by ``(1 + r) / (1 - r)`` for the residuals' lag-one autocorrelation ``r`` (sway and the pose
+    model's noise are not white). Shape: on a smooth onset the duration trades against the shape (docs/validation.md,
+    "What the analysis alone can reach"), so the phase is refitted with the shape :data:`SHAPE_STEP` either side;
+    the change in duration per unit of shape times the shape's own uncertainty (from how much worse those two fits
+    are, in units of the residual variance; at most :data:`SHAPE_STEP`) is added in quadrature. NaN when the window
+    is too short or the model is degenerate there.
+    """
+    ok = np.isfinite(x)
+    t, x = t[ok], x[ok]
+    n = t.size
+    n_par = 3 if a_fixed is not None else 4
+    if n < n_par + 3 or not (dur_s > 0 and math.isfinite(t0_s) and math.isfinite(alpha)):
+        return float("nan")
+
+    def resid(p: FloatArray) -> FloatArray:
+        s = ease((t - p[0]) / max(float(p[1]), 1e-3), alpha)
+        if a_fixed is not None:
+            ss = float(s @ s)
+            b = float(s @ (x - a_fixed)) / ss if ss > 1e-12 else 0.0
+            return np.asarray(a_fixed + b * s - x)
+        ds = s - s.mean()
+        var = float(ds @ ds)
+        b = float(ds @ (x - x.mean())) / var if var > 1e-12 else 0.0
+        return np.asarray(x.mean() + b * ds - x)
+
+    p0 = np.array([t0_s, dur_s])
+    r0 = resid(p0)
+    jac = np.empty((n, 2))
+    for j in range(2):
+        dp = np.zeros(2)
+        dp[j] = 1e-3
+        jac[:, j] = (resid(p0 + dp) - resid(p0 - dp)) / 2e-3
+    s2 = float(r0 @ r0) / (n - n_par)
+    rho = float(np.corrcoef(r0[:-1], r0[1:])[0, 1]) if np.std(r0) > 0 else 0.0
+    rho = min(max(rho if math.isfinite(rho) else 0.0, 0.0), 0.95)
+    try:
+        var_noise = float(np.linalg.inv(jac.T @ jac)[1, 1]) * s2 * (1.0 + rho) / (1.0 - rho)
+    except np.linalg.LinAlgError:
+        return float("nan")
+    if not (var_noise >= 0 and math.isfinite(var_noise)):
+        return float("nan")
+    durs, rise = [], []
+    unit = s2 * (1.0 + rho) / (1.0 - rho)  # one unit of the (autocorrelation-aware) chi-square
+    for al in (alpha - SHAPE_STEP, alpha + SHAPE_STEP):
+        f = fit_phase(t, x, t0_s, dur_s, float(np.clip(al, 0.0, 3.0)), a_fixed)
+        durs.append(f.dur_s if f is not None else dur_s)
+        if f is not None and unit > 0:
+            rise.append(max(f.rms**2 * n - float(r0 @ r0), 0.0) / unit)
+    # the shape's own uncertainty from how much worse the neighbouring shapes fit (a parabola through the three
+    # costs: at +-SHAPE_STEP the cost rises by SHAPE_STEP^2 / sigma_alpha^2), capped at the step itself
+    worse = float(np.mean(rise)) if rise else 0.0
+    shape = 0.5 * abs(durs[1] - durs[0]) * min(1.0, 1.0 / math.sqrt(worse) if worse > 0 else 1.0)
+    return math.sqrt(var_noise + shape * shape)
+
+
 # ----------------------------------------------------------------------------------------------
 # The engine
 # ----------------------------------------------------------------------------------------------
@@ -690,6 +758,18 @@ def _tilt_baseline(ex: Exercise, base: dict[str, float], reps: list[RawRep]) -> 
     return {**base, "shoulder_tilt_deg": ref}, f"the median bottom of the set's {len(reps)} reps"
 
 
+def _phase_sigmas(rr: RawRep) -> tuple[float, float]:
+    """Standard uncertainty (s) of the two phase durations of ``rr`` (:func:`phase_duration_sigma_s`, at the
+    phases' own start, duration and shape); NaN for crossing times (no model behind them) and for phases timed as
+    sub-movements (the one-step model's residuals there are the missing steps: lunges read 0.6-1.9 s)."""
+    if rr.timing != "model_fit":  # crossing times, or sub-movements the one-step model does not describe
+        return float("nan"), float("nan")
+    out = []
+    for (t, x, s0, d, a0), al in zip(_phase_windows(rr), rr.alpha, strict=True):
+        out.append(phase_duration_sigma_s(t, x, s0, d, al if math.isfinite(al) else 1.0, a0))
+    return out[0], out[1]
+
+
 def _rep_record(rr: RawRep, ex: Exercise, targets: Targets, baseline: dict[str, float]) -> Rep:
     """Build a :class:`Rep` with per-exercise metrics and flags from an accepted excursion."""
     spec = ex.spec
@@ -704,6 +784,8 @@ def _rep_record(rr: RawRep, ex: Exercise, targets: Targets, baseline: dict[str, 
     p1 = rr.turn_start_s - rr.start_s
     p2 = end_s - rr.turn_end_s
     ecc, con = (p1, p2) if spec.order == "ecc_first" else (p2, p1)
+    u1, u2 = _phase_sigmas(rr)
+    ecc_u, con_u = (u1, u2) if spec.order == "ecc_first" else (u2, u1)
     m = (rr.t >= rr.start_s) & (rr.t <= end_s)
     conf = float(np.mean(rr.conf[m])) if m.any() else 0.0
     flags: list[str] = []
@@ -715,6 +797,8 @@ def _rep_record(rr: RawRep, ex: Exercise, targets: Targets, baseline: dict[str, 
         "bottom_left_s": round(rr.turn_end_s, 4),
         "timing": rr.timing,
     }
+    if math.isfinite(ecc_u) and math.isfinite(con_u):
+        extra["eccentric_unc_s"], extra["concentric_unc_s"] = round(ecc_u, 3), round(con_u, 3)
     if conf < LOW_CONFIDENCE:
         flags.append("low_confidence")
     if targets.eccentric_s is not None and ecc < (1.0 - FAST_ECC_TOL) * targets.eccentric_s:
