@@ -123,6 +123,22 @@ class PhaseFit:
         return self.t0_s + self.dur_s
 
 
+def _levels(s: FloatArray, x: FloatArray, a_fixed: float | None) -> tuple[FloatArray, FloatArray]:
+    """Levels ``(a, b)`` of ``x ~ a + b s`` by linear least squares in closed form (``a`` fixed when given), and the
+    fitted curve. Closed form because it runs inside the optimiser's numeric Jacobian, many times per rep
+    (np.linalg.lstsq was most of live mode's cost)."""
+    if a_fixed is not None:
+        ss = float(s @ s)
+        b = float(s @ (x - a_fixed)) / ss if ss > 1e-12 else 0.0
+        return np.array([a_fixed, b]), a_fixed + b * s
+    sm, xm = float(s.mean()), float(x.mean())
+    ds = s - sm
+    var = float(ds @ ds)
+    b = float(ds @ (x - xm)) / var if var > 1e-12 else 0.0
+    a = xm - b * sm
+    return np.array([a, b]), a + b * s
+
+
 def fit_phase(t: FloatArray, x: FloatArray, t0_guess: float, dur_guess: float,
               alpha: float | None = None, a_fixed: float | None = None) -> PhaseFit | None:
     """Least-squares fit of one monotone phase ``x = a + (b - a) * ease((t - t0) / T, alpha)``.
@@ -154,19 +170,7 @@ def fit_phase(t: FloatArray, x: FloatArray, t0_guess: float, dur_guess: float,
 
     def levels(p: FloatArray) -> tuple[FloatArray, FloatArray]:
         t0, T, al = unpack(p)
-        s = ease((t - t0) / T, al)
-        # linear least squares for the levels x ~ a + b s, in closed form (this runs inside the
-        # optimiser's numeric Jacobian, many times per rep; np.linalg.lstsq was most of live mode's cost)
-        if a_fixed is not None:
-            ss = float(s @ s)
-            b = float(s @ (x - a_fixed)) / ss if ss > 1e-12 else 0.0
-            return np.array([a_fixed, b]), a_fixed + b * s
-        sm, xm = float(s.mean()), float(x.mean())
-        ds = s - sm
-        var = float(ds @ ds)
-        b = float(ds @ (x - xm)) / var if var > 1e-12 else 0.0
-        a = xm - b * sm
-        return np.array([a, b]), a + b * s
+        return _levels(ease((t - t0) / T, al), x, a_fixed)
 
     def resid(p: FloatArray) -> FloatArray:
         return levels(p)[1] - x
@@ -219,15 +223,7 @@ def phase_duration_sigma_s(t: FloatArray, x: FloatArray, t0_s: float, dur_s: flo
         return float("nan")
 
     def resid(p: FloatArray) -> FloatArray:
-        s = ease((t - p[0]) / max(float(p[1]), 1e-3), alpha)
-        if a_fixed is not None:
-            ss = float(s @ s)
-            b = float(s @ (x - a_fixed)) / ss if ss > 1e-12 else 0.0
-            return np.asarray(a_fixed + b * s - x)
-        ds = s - s.mean()
-        var = float(ds @ ds)
-        b = float(ds @ (x - x.mean())) / var if var > 1e-12 else 0.0
-        return np.asarray(x.mean() + b * ds - x)
+        return np.asarray(_levels(ease((t - p[0]) / max(float(p[1]), 1e-3), alpha), x, a_fixed)[1] - x)
 
     p0 = np.array([t0_s, dur_s])
     r0 = resid(p0)
