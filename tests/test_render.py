@@ -63,6 +63,19 @@ def test_gct_headline_falls_back_to_one_frame_at_240_fps() -> None:
     assert "± 4 ms" in g.value  # 1/240 s = 4.2 ms
 
 
+def test_phase_headlines_quote_the_reps_fit_uncertainty_not_a_frame() -> None:
+    rep = reps_report()
+    for r, u in zip(rep["reps"], (0.12, 0.20, 0.16, 0.18, 0.16, 0.14), strict=True):
+        r["eccentric_unc_s"], r["concentric_unc_s"] = u, 0.05
+    hl = {h.label: h for h in render.headlines(rep)}
+    assert hl["Eccentric (mean)"].value.endswith("± 0.16 s")  # the median over the reps, not 1/30 s
+    assert hl["Concentric (mean)"].value.endswith("± 0.05 s") and "0.033 s at 30 fps" in hl["Concentric (mean)"].detail
+    assert "4.0" in render._reps_table(rep) and "± 0.12" in render._reps_table(rep)
+    # reps without a fit uncertainty (crossing times, sub-movements): no ± at all, and it says why
+    plain = {h.label: h for h in render.headlines(reps_report())}
+    assert "±" not in plain["Eccentric (mean)"].value and "not estimated" in plain["Eccentric (mean)"].detail
+
+
 def test_eccentric_shorter_than_target_is_not_met() -> None:
     rows = {r[0]: r for r in render.prescription_rows(reps_report())}
     assert rows["Eccentric per rep"][2].startswith("5 of 6")

@@ -253,9 +253,10 @@ def headlines(report: dict[str, Any]) -> list[Headline]:
                 pm = f" ± {max(unc, period if math.isfinite(period) else 0.0):.{max(d, 2)}f}"
                 det += ("± is a rep's typical timing uncertainty (noise and movement shape)"
                         + (f"; a frame is {period:.3f} s {fps_txt}" if math.isfinite(period) else ""))
-            else:
-                pm = f" ± {period:.{d}f}" if math.isfinite(period) else ""
-                det += f"± one frame {fps_txt} (no fit uncertainty for these reps)"
+            else:  # crossing times or sub-movements: a frame is the sampling, not the phase's precision
+                pm = ""
+                det += ("timing uncertainty not estimated for these reps (compound movement or no model fit)"
+                        + (f"; a frame is {period:.3f} s {fps_txt}" if math.isfinite(period) else ""))
             out.append(Headline(name, f"{v:.{d}f}{pm} s", det))
         if k.get("reps_flagged"):
             out.append(Headline("Reps with a flag", str(k["reps_flagged"]), "see the table"))
