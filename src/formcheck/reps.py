@@ -626,15 +626,10 @@ def _refine(rr: RawRep, alpha: tuple[float, float] | None = None) -> None:
     if rr.timing == "model_fit" and rr.coarse is not None:
         rr.start_s, rr.turn_start_s, rr.turn_end_s, rr.end_s = rr.coarse
     rr.coarse = (rr.start_s, rr.turn_start_s, rr.turn_end_s, rr.end_s)
-    t, x = rr.t, rr.x
-    bmid = rr.bottom_s
-    m1 = t <= bmid + 1e-9
-    m2 = (t >= bmid - 1e-9) & (t <= rr.fit_end_s)
-    d1 = max(rr.turn_start_s - rr.start_s, 0.05)
-    d2 = max(rr.end_s - rr.turn_end_s, 0.05)
+    (t1, x1, g1, d1, lev1), (t2, x2, g2, d2, lev2) = _phase_windows(rr)  # start and duration guesses
     a1, a2 = (None, None) if alpha is None else alpha
-    f1 = fit_phase(t[m1], x[m1], rr.start_s - 0.1 * d1, d1 * 1.2, a1, rr.start_level)
-    f2 = fit_phase(t[m2], -x[m2], rr.turn_end_s - 0.1 * d2, d2 * 1.2, a2)
+    f1 = fit_phase(t1, x1, g1 - 0.1 * d1, d1 * 1.2, a1, lev1)
+    f2 = fit_phase(t2, x2, g2 - 0.1 * d2, d2 * 1.2, a2, lev2)
     A = rr.amplitude
 
     def good(f: PhaseFit | None, guess: float) -> bool:
@@ -643,7 +638,7 @@ def _refine(rr: RawRep, alpha: tuple[float, float] | None = None) -> None:
 
     # a first phase fitted to start before the samples it saw extrapolates (a slow ramp that began before the
     # clip or before the previous rep ended): keep the crossing times instead
-    inside = f1 is not None and bool(m1.any()) and f1.t0_s >= float(t[m1][0]) - EXTRAPOLATE_TOL_S
+    inside = f1 is not None and t1.size > 0 and f1.t0_s >= float(t1[0]) - EXTRAPOLATE_TOL_S
     if inside and good(f1, d1) and good(f2, d2):
         assert f1 is not None and f2 is not None
         s, e1 = f1.t0_s, f1.t1_s
@@ -762,7 +757,7 @@ def _phase_sigmas(rr: RawRep) -> tuple[float, float]:
         return float("nan"), float("nan")
     out = []
     for (t, x, s0, d, a0), al in zip(_phase_windows(rr), rr.alpha, strict=True):
-        out.append(phase_duration_sigma_s(t, x, s0, d, al if math.isfinite(al) else 1.0, a0))
+        out.append(phase_duration_sigma_s(t, x, s0, d, al, a0))
     return out[0], out[1]
 
 
