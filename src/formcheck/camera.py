@@ -161,6 +161,12 @@ class PacedFileSource:
         Video file.
     clock, sleep : callable
         Monotonic clock and sleep (s); injectable for tests.
+
+    Notes
+    -----
+    The decoder is released by :meth:`close` when no :meth:`frames` iteration is running, else by that iteration
+    when it ends (the frames usually come from a reader thread, and closing a decoder under a thread that is
+    decoding crashes the process).
     """
 
     def __init__(self, path: str | Path, clock: Clock = time.monotonic,
@@ -171,22 +177,43 @@ class PacedFileSource:
         self._src = open_video(self.path, pixel_format="bgr24")
         self.meta = self._src.meta
         self._stop = False
+        self._lock = threading.Lock()
+        self._iterating = False
+        self._released = False
 
     def frames(self) -> Iterator[LiveFrame]:
-        start: float | None = None
-        for f in self._src:
-            if self._stop:
+        with self._lock:
+            if self._stop or self._iterating:
                 return
-            if start is None:
-                start = self.clock()
-                self.meta = self._src.meta
-            wait = start + f.t_s - self.clock()
-            if wait > 0:
-                self.sleep(wait)
-            yield LiveFrame(f.index, f.t_s, f.image, self.clock())
+            self._iterating = True
+        try:
+            start: float | None = None
+            for f in self._src:
+                if self._stop:
+                    return
+                if start is None:
+                    start = self.clock()
+                    self.meta = self._src.meta
+                wait = start + f.t_s - self.clock()
+                if wait > 0:
+                    self.sleep(wait)
+                yield LiveFrame(f.index, f.t_s, f.image, self.clock())
+        finally:
+            with self._lock:
+                self._iterating = False
+                self._release()
 
     def close(self) -> None:
-        self._stop = True
+        """Stop the frames and release the file (at once, or when the running iteration ends)."""
+        with self._lock:
+            self._stop = True
+            if not self._iterating:
+                self._release()
+
+    def _release(self) -> None:
+        if not self._released:
+            self._released = True
+            self._src.close()
 
     def __enter__(self) -> PacedFileSource:
         return self

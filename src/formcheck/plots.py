@@ -7,6 +7,7 @@ scales to the page width. All text is escaped. Nothing here touches files.
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -27,8 +28,13 @@ PALETTE = {
 SIDE_COLOUR = {"left": PALETTE["blue"], "right": PALETTE["orange"], None: PALETTE["grey"], "both": PALETTE["grey"]}
 
 
+_CLIP_IDS = itertools.count()
+"""Serial number of each rendered chart's clip path: ids stay unique on a page (``id()`` of a chart collected before
+the next one is built can repeat)."""
+
+
 def nice_ticks(lo: float, hi: float, n: int = 5) -> list[float]:
-    """Round tick positions covering ``[lo, hi]`` (about ``n`` of them)."""
+    """Round tick positions covering ``[lo, hi]`` (about ``n`` of them), rounded to the step's precision."""
     if not (math.isfinite(lo) and math.isfinite(hi)):
         return []
     if hi <= lo:
@@ -36,12 +42,13 @@ def nice_ticks(lo: float, hi: float, n: int = 5) -> list[float]:
     raw = (hi - lo) / max(n, 1)
     mag = 10.0 ** math.floor(math.log10(raw))
     step = mag * min((m for m in (1.0, 2.0, 2.5, 5.0, 10.0) if m * mag >= raw), default=10.0)
-    start = math.ceil(lo / step - 1e-9) * step
+    first = math.ceil(lo / step - 1e-9)
+    digits = max(0, 3 - math.floor(math.log10(step)))  # enough decimals for the step, no float noise
     ticks = []
-    v = start
-    while v <= hi + 1e-9 * step:
-        ticks.append(round(v, 10))
-        v += step
+    k = first
+    while k * step <= hi + 1e-9 * step:
+        ticks.append(round(k * step, digits))
+        k += 1
     return ticks
 
 
@@ -175,12 +182,13 @@ class Chart:
         def sy(v: float) -> float:
             return mt + (1.0 - (v - y0) / (y1 - y0)) * ph
 
+        clip = f"chart-clip-{next(_CLIP_IDS)}"
         out: list[str] = [
             f'<svg class="{escape(self.css_class)}" viewBox="0 0 {W} {H}" xmlns="http://www.w3.org/2000/svg" '
             f'role="img" aria-label="{escape(self.title)}" preserveAspectRatio="xMidYMid meet">',
             f"<title>{escape(self.title)}</title>",
             f'<text x="{ml}" y="18" class="ct">{escape(self.title)}</text>',
-            f'<clipPath id="c{id(self)}"><rect x="{ml}" y="{mt}" width="{pw}" height="{ph}"/></clipPath>',
+            f'<clipPath id="{clip}"><rect x="{ml}" y="{mt}" width="{pw}" height="{ph}"/></clipPath>',
         ]
         for v in nice_ticks(y0, y1, 5):
             if y0 <= v <= y1:
@@ -198,7 +206,7 @@ class Chart:
                    f'text-anchor="middle">{escape(self.x_label)}</text>')
         out.append(f'<text transform="translate(13 {mt + ph / 2:.1f}) rotate(-90)" class="al" '
                    f'text-anchor="middle">{escape(self.y_label)}</text>')
-        out.append(f'<g clip-path="url(#c{id(self)})">')
+        out.append(f'<g clip-path="url(#{clip})">')
         for ly in self.layers:
             out.extend(self._render_layer(ly, sx, sy, mt, ph))
         out.append("</g>")

@@ -129,15 +129,13 @@ def validate_report(rep: dict[str, Any]) -> None:
     for key in ("path", "fps", "frame_count", "duration_s", "width", "height"):
         if key not in rep["source"]:
             raise ValueError(f"report: source lacks {key!r}")
-    for c in rep["contacts"]:
-        for key in ("touchdown_s", "takeoff_s", "gct_s", "flight_s", "heel_touch", "side"):
-            if key not in c:
-                raise ValueError(f"report: contact lacks {key!r}")
-    for r in rep["reps"]:
-        for key in ("side", "start_s", "bottom_s", "end_s", "eccentric_s", "concentric_s"):
-            if key not in r:
-                raise ValueError(f"report: rep lacks {key!r}")
-    for h in rep["holds"]:
-        for key in ("side", "start_s", "end_s", "duration_s"):
-            if key not in h:
-                raise ValueError(f"report: hold lacks {key!r}")
+    for what, records, keys in (
+            ("contact", rep["contacts"], ("touchdown_s", "takeoff_s", "gct_s", "flight_s", "heel_touch", "side")),
+            ("rep", rep["reps"], ("side", "start_s", "bottom_s", "end_s", "eccentric_s", "concentric_s")),
+            ("hold", rep["holds"], ("side", "start_s", "end_s", "duration_s"))):
+        for rec in records:
+            if not isinstance(rec, dict):
+                raise ValueError(f"report: a {what} record should be dict, got {type(rec).__name__}")
+            for key in keys:
+                if key not in rec:
+                    raise ValueError(f"report: {what} lacks {key!r}")
