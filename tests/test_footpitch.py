@@ -259,3 +259,29 @@ def test_no_series_plan_without_a_flat_foot_seen_from_the_side() -> None:
         ix = sk.SIDE_INDEX[side]
         xyz[:, ix["heel"], 0] = xyz[:, ix["toe"], 0]  # the foot points at the camera
     assert footpitch.series_plan(dataclasses.replace(lm, xyz=xyz), float(lm.t[10])) is None
+
+
+def test_a_stretch_the_registration_spent_on_a_wrong_solution_is_dropped_and_a_fast_real_move_is_kept() -> None:
+    # a raise to 20° and back at 60 fps; the series reads the shoe 5 % low with 0.2° of noise
+    up = 10.0 * (1 - np.cos(np.pi * np.linspace(0, 1, 48)))
+    pitches = np.concatenate([np.zeros(12), up, np.full(12, 20.0), up[::-1], np.zeros(12)])
+    lm, _ = _set(pitches, seed=4)
+    rng = np.random.default_rng(4)
+    good = 0.95 * pitches + rng.normal(0, 0.2, pitches.size)
+    # the registration jumps 15° off the shoe at frame 40 (a wrong solution on the floor and the wall), back at 70
+    lost = good.copy()
+    lost[40:70] -= 15.0
+    out, n = footpitch.drop_lost_stretches(lm, FootPitchSeries(1, lost, np.ones_like(lost)))
+    assert n == 30
+    assert np.isnan(out.pitch_deg[40:70]).all() and np.array_equal(out.pitch_deg[:40], lost[:40]) \
+        and np.array_equal(out.pitch_deg[70:], lost[70:])
+    # the same 15° jumps made by the shoe itself move the landmarks too: nothing is dropped
+    quick = pitches.copy()
+    quick[40:70] -= 15.0
+    lm_quick, _ = _set(quick, seed=4)
+    real = 0.95 * quick + rng.normal(0, 0.2, quick.size)
+    kept, n_kept = footpitch.drop_lost_stretches(lm_quick, FootPitchSeries(1, real, np.ones_like(real)))
+    assert n_kept == 0 and np.array_equal(kept.pitch_deg, real)
+    # a series without jumps comes back as it was
+    same, n_same = footpitch.drop_lost_stretches(lm, FootPitchSeries(1, good, np.ones_like(good)))
+    assert n_same == 0 and np.array_equal(same.pitch_deg, good)

@@ -58,6 +58,33 @@ def test_phase_duration_uncertainty_covers_the_error_and_grows_with_noise_and_a_
     assert reps_mod.phase_duration_sigma_s(t, ramp, f.t0_s, f.dur_s, f.alpha) < low
 
 
+def test_a_measurement_dead_band_widens_the_uncertainty_to_cover_what_it_hides() -> None:
+    # a 2 s, 20° smoothstep or minimum-jerk rise whose samples within 0.5° of either level read as that level (what a
+    # compressed video does to a shoe that barely moves), 0.05° noise, 30 and 60 fps: the plain fit is 0.24-0.29 s
+    # short with a stated sigma of 0.01-0.03 s; counting the dead band, sigma is 0.14-0.31 s and covers every error
+    # within two. On the unsnapped series the sigma stays below 0.12 s.
+    for fps in (30.0, 60.0):
+        t = np.arange(0, 5, 1 / fps)
+        for alpha in (1.0, 2.0):
+            for seed in range(3):
+                rng = np.random.default_rng(seed)
+                t0 = 1.0 + rng.uniform(0, 1 / fps)
+                x = 20 * ease((t - t0) / 2.0, alpha)
+                held = np.where(x < 0.5, 0.0, np.where(x > 19.5, 20.0, x)) + rng.normal(0, 0.05, t.size)
+                f = fit_phase(t, held, 1.1, 1.8)
+                assert f is not None
+                err = abs(f.dur_s - 2.0)
+                plain = reps_mod.phase_duration_sigma_s(t, held, f.t0_s, f.dur_s, f.alpha)
+                banded = reps_mod.phase_duration_sigma_s(t, held, f.t0_s, f.dur_s, f.alpha, deadband=0.5)
+                assert err > 0.2 and err > 5 * plain, (fps, alpha, seed, err, plain)
+                assert err <= 2 * banded, (fps, alpha, seed, err, banded)
+                clean = x + rng.normal(0, 0.05, t.size)
+                g = fit_phase(t, clean, 1.1, 1.8)
+                assert g is not None
+                u = reps_mod.phase_duration_sigma_s(t, clean, g.t0_s, g.dur_s, g.alpha, deadband=0.5)
+                assert u < 0.15, (fps, alpha, seed, u)
+
+
 def test_reps_carry_their_phase_uncertainty() -> None:
     plans = [Plan(ecc_s=3.0, pause_s=0.5, con_s=1.5) for _ in range(4)]
     clip = make_clip("squat", plans, fps=30.0, seed=3)
@@ -267,6 +294,8 @@ def test_calf_raises_are_timed_from_the_shoe_pitch_series_when_the_video_gave_on
     # with the series 0.008, 0.025 / 0.029, 0.011 s
     a, a_lm = analyze(lm, "calf_raise"), analyze(noisy.lm, "calf_raise")
     assert a.params["foot_pitch_source"].startswith("right shoe") and a_lm.params["foot_pitch_source"] == "landmarks"
+    # the series' dead band counts in the stated uncertainty, the landmarks' has none
+    assert a.params["pitch_deadband_deg"] == reps_mod.SERIES_DEADBAND_DEG and a_lm.params["pitch_deadband_deg"] == 0
     ecc, con = _match(a.reps, noisy.truth["reps"])
     ecc_lm, _ = _match(a_lm.reps, noisy.truth["reps"])
     assert np.median(np.abs(ecc)) < 0.06 and np.median(np.abs(con)) < 0.06, (ecc, con)

@@ -37,6 +37,7 @@ import cv2
 import numpy as np
 from numpy.typing import NDArray
 
+from formcheck import signals as sg
 from formcheck import skeleton as sk
 from formcheck.features import foot_pitch_deg
 from formcheck.types import Contact, FootPitchSeries, Landmarks, ShoePitch
@@ -356,6 +357,72 @@ class SeriesMeter:
         shading and the floor it uncovers change; 0.99 flat, 0.84-0.92 at 20-28° on rendered raises)."""
         self._flush()
         return FootPitchSeries(self.plan.foot, self._pitch.copy(), self._cc.copy())
+
+
+LOST_JUMP_DEG_S = 250.0
+"""A pitch series that changes faster than this between two frames (deg/s) may have lost the shoe: the fastest change on
+72 rendered tib and calf raise sets that kept it was 152 deg/s (codec steps at 60 fps), the jumps onto and off a wrong
+solution 330-970 deg/s (docs/validation.md)."""
+LOST_MAX_S = 3.0
+"""A jump is paired with the next one of opposite sign within this long (s): the stretch between is a candidate."""
+LOST_EXPLAINED = 0.5
+"""A candidate stretch is the registration's own when the series' offset from the landmarks' pitch (scaled to the
+series) inside it differs from the offset on either side by more than this fraction of the jump there."""
+LOST_WINDOW_S = 0.1
+"""The offset outside a candidate stretch is the median over this long (s) before and after it."""
+
+
+def drop_lost_stretches(lm: Landmarks, series: FootPitchSeries) -> tuple[FootPitchSeries, int]:
+    """``series`` without the stretches where the registration held a wrong solution, and how many frames went.
+
+    The ECC registration can jump to a wrong solution (the shoe half-registered on the floor and the wall) and jump
+    back a few tenths of a second later (a rendered tib raise: -20.3° to -4.5° in one frame at 30 fps, back 0.77 s
+    later). Two consecutive jumps faster than :data:`LOST_JUMP_DEG_S`, of opposite sign and within :data:`LOST_MAX_S`,
+    bound a candidate stretch. It is dropped (NaN) when the landmarks' pitch does not go with it: the series' offset
+    from the landmarks' (scaled to the series by the ratio of their 5th-95th percentile ranges), its median inside the
+    stretch, differs from its median over :data:`LOST_WINDOW_S` before and after by more than :data:`LOST_EXPLAINED`
+    of the jump on that side. A fast genuine movement moves the landmarks too and is kept.
+    """
+    t = np.asarray(lm.t, np.float64)
+    p = series.pitch_deg
+    landmark = foot_pitch_deg(lm.xy_px(), ("left", "right")[series.foot])
+    ok = np.isfinite(p) & np.isfinite(landmark)
+    if ok.sum() < 10:
+        return series, 0
+    with np.errstate(invalid="ignore"):
+        speed = np.diff(p) / np.maximum(np.diff(t), 1e-6)
+    jumps = [int(i) for i in np.flatnonzero(np.abs(np.nan_to_num(speed)) > LOST_JUMP_DEG_S)]
+    if not jumps:
+        return series, 0
+    span_p = float(np.subtract(*np.percentile(p[ok], [95, 5])))
+    span_l = float(np.subtract(*np.percentile(landmark[ok], [95, 5])))
+    scale = span_p / span_l if span_l > 0 else 0.0
+    offset = p - scale * landmark
+
+    def median_offset(a: int, b: int) -> float:
+        v = offset[max(a, 0):min(b, t.size)]
+        v = v[np.isfinite(v)]
+        return float(np.median(v)) if v.size else float("nan")
+
+    k = max(1, int(round(LOST_WINDOW_S * sg.sample_rate_hz(t))))
+    out = p.copy()
+    dropped = 0
+    n = 0
+    while n + 1 < len(jumps):
+        i, j = jumps[n], jumps[n + 1]
+        if t[j] - t[i] <= LOST_MAX_S and np.sign(speed[j]) != np.sign(speed[i]):
+            inside = median_offset(i + 1, j + 1)
+            before, after = median_offset(i + 1 - k, i + 1), median_offset(j + 1, j + 1 + k)
+            if abs(inside - before) > LOST_EXPLAINED * abs(float(p[i + 1] - p[i])) and \
+                    abs(inside - after) > LOST_EXPLAINED * abs(float(p[j + 1] - p[j])):  # frames i+1 .. j held it
+                dropped += int(np.isfinite(out[i + 1:j + 1]).sum())
+                out[i + 1:j + 1] = np.nan
+                n += 2
+                continue
+        n += 1
+    if not dropped:
+        return series, 0
+    return FootPitchSeries(series.foot, out, series.cc.copy()), dropped
 
 
 def series_agreement(lm: Landmarks, series: FootPitchSeries) -> float:

@@ -237,7 +237,9 @@ def measure_foot_pitch(lm: Landmarks, video: str | Path, exercise: str) -> Landm
     meter = footpitch.SeriesMeter(lm, plan)
     if not _push_every_frame(lm, video, meter.push, "shoe pitch series"):
         return lm
-    series = meter.result()
+    series, lost = footpitch.drop_lost_stretches(lm, meter.result())
+    if lost:
+        log.info("shoe pitch series: %d frames where the registration held a wrong solution left out", lost)
     agree = footpitch.series_agreement(lm, series)
     if agree < footpitch.MIN_AGREEMENT:
         log.warning("%s: the shoe pitch series does not follow the landmarks (correlation %.2f); landmark pitch kept",
