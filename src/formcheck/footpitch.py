@@ -362,7 +362,7 @@ class SeriesMeter:
 LOST_JUMP_DEG_S = 250.0
 """A pitch series that changes faster than this between two frames (deg/s) may have lost the shoe: the fastest change on
 72 rendered tib and calf raise sets that kept it was 152 deg/s (codec steps at 60 fps), the jumps onto and off a wrong
-solution 330-970 deg/s (docs/validation.md)."""
+solution 300-970 deg/s (docs/validation.md)."""
 LOST_MAX_S = 3.0
 """A jump is paired with the next one of opposite sign within this long (s): the stretch between is a candidate."""
 LOST_EXPLAINED = 0.5

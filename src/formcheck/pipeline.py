@@ -210,7 +210,8 @@ def measure_foot_pitch(lm: Landmarks, video: str | Path, exercise: str) -> Landm
 
     The reps are found on the landmarks first; the flat reference is the still stretch just before the first rep
     (else between reps, else after the last), where the shoe standing flat becomes the template that every frame is
-    registered against (:class:`formcheck.footpitch.SeriesMeter`). Unchanged when no rep was found, no still
+    registered against (:class:`formcheck.footpitch.SeriesMeter`); stretches where the registration held a wrong
+    solution are left out (:func:`formcheck.footpitch.drop_lost_stretches`). Unchanged when no rep was found, no still
     stretch of :data:`STAND_MIN_S` holds a flat foot seen from the side, the video's frames are not the landmarks',
     or the series does not follow the landmarks' pitch (:func:`formcheck.footpitch.series_agreement`).
     """

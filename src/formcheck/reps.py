@@ -295,11 +295,11 @@ def phase_duration_sigma_s(t: FloatArray, x: FloatArray, t0_s: float, dur_s: flo
     # costs: at +-SHAPE_STEP the cost rises by SHAPE_STEP^2 / sigma_alpha^2), capped at the step itself
     worse = float(np.mean(rise)) if rise else 0.0
     shape = 0.5 * abs(durs[1] - durs[0]) * min(1.0, 1.0 / math.sqrt(worse) if worse > 0 else 1.0)
-    held = 0.0
+    band = 0.0
     if deadband > 0:
         fc = fit_phase(t, x, t0_s, dur_s, None, a_fixed, deadband)
-        held = abs(fc.dur_s - dur_s) if fc is not None else 0.0
-    sigma = math.sqrt(var_noise + shape * shape + held * held)
+        band = abs(fc.dur_s - dur_s) if fc is not None else 0.0
+    sigma = math.sqrt(var_noise + shape * shape + band * band)
     # longer than the samples themselves: the model is not pinned down there (a degenerate fit), no estimate
     return sigma if sigma <= float(t[-1] - t[0]) else float("nan")
 
