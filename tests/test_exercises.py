@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 from formcheck import features as ft
@@ -42,3 +43,14 @@ def test_targets_merged_applies_only_given_overrides() -> None:
 def test_rep_spec_rejects_inconsistent_values(kw: dict[str, float], msg: str) -> None:
     with pytest.raises(ValueError, match=msg):
         RepSpec("hip_h_L", **kw)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("signal, floor", [("hip_height", None), ("hip_h_L", ("shoulder_height", 0.25))])
+def test_rep_spec_rejects_an_unknown_driving_signal(signal: str, floor: tuple[str, float] | None) -> None:
+    with pytest.raises(ValueError, match="unknown driving signal"):
+        RepSpec(signal, floor_start_signal=floor)
+
+
+def test_signal_confidence_rejects_an_unknown_signal_instead_of_borrowing_the_hips() -> None:
+    with pytest.raises(ValueError, match="unknown driving signal 'typo'"):
+        ft.signal_confidence(np.ones((2, 33)), "typo")

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
+from formcheck.features import SIGNAL_LANDMARKS
 from formcheck.types import FormcheckError
 
 Kind = Literal["contacts", "reps"]
@@ -106,6 +107,10 @@ class RepSpec:
             raise ValueError(f"RepSpec: expected 0 < min_dur_s < max_dur_s, got {self.min_dur_s}, {self.max_dur_s}")
         if self.min_amp <= 0:
             raise ValueError(f"RepSpec.min_amp: expected > 0, got {self.min_amp}")
+        for name in (self.signal,) + ((self.floor_start_signal[0],) if self.floor_start_signal else ()):
+            if name not in SIGNAL_LANDMARKS:
+                raise ValueError(f"RepSpec: unknown driving signal {name!r}; expected one of "
+                                 f"{', '.join(sorted(SIGNAL_LANDMARKS))}")
 
 
 @dataclass(frozen=True)

@@ -208,7 +208,12 @@ SIGNAL_LANDMARKS: dict[str, tuple[int, ...]] = {
 
 
 def signal_confidence(visibility: NDArray[np.floating], signal: str) -> FloatArray:
-    """Per-frame confidence (0-1) of a driving signal: mean visibility of its landmarks, 0 when missing."""
-    idx = SIGNAL_LANDMARKS.get(signal, SIGNAL_LANDMARKS["hip_h_L"])
+    """Per-frame confidence (0-1) of a driving signal: mean visibility of its landmarks, 0 when missing.
+
+    Raises ValueError for a signal not in :data:`SIGNAL_LANDMARKS` (a misspelt name must not borrow another's)."""
+    if signal not in SIGNAL_LANDMARKS:
+        raise ValueError(f"signal_confidence: unknown driving signal {signal!r}; expected one of "
+                         f"{', '.join(sorted(SIGNAL_LANDMARKS))}")
+    idx = SIGNAL_LANDMARKS[signal]
     v = np.asarray(visibility, np.float64)[..., list(idx)]
     return np.asarray(np.nan_to_num(v, nan=0.0).mean(axis=-1))
