@@ -71,9 +71,13 @@ def test_phase_headlines_quote_the_reps_fit_uncertainty_not_a_frame() -> None:
     assert hl["Eccentric (mean)"].value.endswith("± 0.16 s")  # the median over the reps, not 1/30 s
     assert hl["Concentric (mean)"].value.endswith("± 0.05 s") and "0.033 s at 30 fps" in hl["Concentric (mean)"].detail
     assert "4.0" in render._reps_table(rep) and "± 0.12" in render._reps_table(rep)
+    assert "dead band" not in hl["Eccentric (mean)"].detail
     # reps without a fit uncertainty (crossing times, sub-movements): no ± at all, and it says why
     plain = {h.label: h for h in render.headlines(reps_report())}
     assert "±" not in plain["Eccentric (mean)"].value and "not estimated" in plain["Eccentric (mean)"].detail
+    # phases timed from a shoe registered on the video: the ± also counts the video's dead band, and says so
+    rep["params"].setdefault("analysis", {})["pitch_deadband_deg"] = 0.5
+    assert "dead band" in {h.label: h for h in render.headlines(rep)}["Eccentric (mean)"].detail
 
 
 def test_eccentric_shorter_than_target_is_not_met() -> None:

@@ -251,7 +251,10 @@ def headlines(report: dict[str, Any]) -> list[Headline]:
             unc = phase_precision_s(report, phase)
             if math.isfinite(unc):  # the fits' own uncertainty, usually well above a frame
                 pm = f" ± {max(unc, period if math.isfinite(period) else 0.0):.{max(d, 2)}f}"
-                det += ("± is a rep's typical timing uncertainty (noise and movement shape)"
+                parts = "noise, movement shape and the video's dead band around a still foot" \
+                    if (report.get("params", {}).get("analysis", {}).get("pitch_deadband_deg") or 0) > 0 \
+                    else "noise and movement shape"
+                det += (f"± is a rep's typical timing uncertainty ({parts})"
                         + (f"; a frame is {period:.3f} s {fps_txt}" if math.isfinite(period) else ""))
             else:  # crossing times or sub-movements: a frame is the sampling, not the phase's precision
                 pm = ""
