@@ -191,6 +191,10 @@ def key_numbers(report: dict[str, Any]) -> dict[str, Any]:
             tol = frame_period_s(report)
             tol = tol if math.isfinite(tol) else 0.0
             out["eccentric_on_target"] = int(sum(e >= float(tg) - tol for e in ecc))
+            # short of it by more than a frame but by less than the rep's own timing uncertainty: not measurably short
+            out["eccentric_short_within_unc"] = int(sum(
+                float(tg) - _num(r.get("eccentric_unc_s")) <= _num(r.get("eccentric_s")) < float(tg) - tol
+                for r in reps))
     if holds:
         for side in ("left", "right", None):
             d = [_num(h.get("duration_s")) for h in holds if h.get("side") == side]
@@ -298,7 +302,10 @@ def prescription_rows(report: dict[str, Any]) -> list[tuple[str, str, str, bool 
     if "eccentric_s" in tg and reps:
         want_s = float(tg["eccentric_s"])
         ok = k.get("eccentric_on_target", 0)
-        rows.append(("Eccentric per rep", f"≥ {want_s:g} s", f"{ok} of {len(reps)} reps (within one frame)",
+        close = k.get("eccentric_short_within_unc", 0)
+        more = f"; {close} more short by less than {'its' if close == 1 else 'their'} timing uncertainty" \
+            if close else ""
+        rows.append(("Eccentric per rep", f"≥ {want_s:g} s", f"{ok} of {len(reps)} reps (within one frame{more})",
                      ok == len(reps)))
     if "concentric_s" in tg and reps:
         want_s = float(tg["concentric_s"])
