@@ -46,7 +46,9 @@ def pose_quality(lm: Landmarks) -> dict[str, Any]:
     dict with ``frames``, ``frames_with_person``, ``person_fraction``,
     ``mean_visibility_feet`` (mean visibility of ankles, heels and toes over frames
     with a person), ``mean_visibility_body``, ``fps``, ``frame_period_s``,
-    ``duration_s``, ``longest_gap_s`` (longest run without a person).
+    ``duration_s``, ``longest_gap_s`` (the longest time between a frame with a person and the next one, s: a gap of
+    k frames inside the clip is k + 1 frame periods; at the start it runs from the first frame, at the end to one
+    period past the last), ``feet_in_frame_fraction``.
     """
     n = len(lm)
     det = lm.detected
