@@ -10,6 +10,7 @@ import pytest
 from fixtures.reps import Plan, make_clip
 from formcheck import features as ft
 from formcheck import reps as reps_mod
+from formcheck import skeleton as sk
 from formcheck.analysis import analyze, make_online
 from formcheck.exercises import get_exercise
 from formcheck.reps import RawRep, _rep_record, ease, fit_phase
@@ -300,6 +301,26 @@ def test_calf_raises_are_timed_from_the_shoe_pitch_series_when_the_video_gave_on
     ecc_lm, _ = _match(a_lm.reps, noisy.truth["reps"])
     assert np.median(np.abs(ecc)) < 0.06 and np.median(np.abs(con)) < 0.06, (ecc, con)
     assert np.median(np.abs(ecc_lm)) > 0.2  # the landmarks alone cannot time it
+
+
+def test_a_shoe_series_is_as_confident_as_the_camera_saw_that_foot_not_the_hidden_one() -> None:
+    # side view, the far (left) foot at visibility 0.05, the near (right) one at 0.9: reps timed from the right shoe's
+    # pitch series are not "hard to see"; timed from both feet's landmarks they are
+    plans = [Plan(2.0, 0.5, 1.0) for _ in range(3)]
+    clip = make_clip("calf_raise", plans, first="con", seed=21, jitter_px=0.0, drop_frac=0.0)
+    vis = clip.lm.visibility.copy()
+    for side, v in (("left", 0.05), ("right", 0.9)):
+        for joint in ("heel", "toe", "ankle"):
+            vis[:, sk.SIDE_INDEX[side][joint]] = v
+    lm = replace(clip.lm, visibility=vis)
+    pitch = ft.frame_features(lm.xy_px(), 1.0, 0.0)["heel_up_deg"]
+    with_series = analyze(replace(lm, foot_pitch=FootPitchSeries(1, pitch, np.ones_like(pitch))), "calf_raise")
+    from_landmarks = analyze(lm, "calf_raise")
+    assert len(with_series.reps) == len(from_landmarks.reps) == 3
+    assert all(r.confidence == pytest.approx(0.9, abs=0.01) and "low_confidence" not in r.flags
+               for r in with_series.reps)
+    assert all(r.confidence == pytest.approx(0.475, abs=0.01) and "low_confidence" in r.flags
+               for r in from_landmarks.reps)
 
 
 def test_jumping_jacks_counted_from_the_front() -> None:

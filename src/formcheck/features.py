@@ -203,6 +203,9 @@ SIGNAL_LANDMARKS: dict[str, tuple[int, ...]] = {
     "hip_floor_L": (sk.LEFT_HIP, sk.RIGHT_HIP, sk.LEFT_KNEE, sk.RIGHT_KNEE, sk.LEFT_ANKLE, sk.RIGHT_ANKLE),
     "heel_up_deg": (sk.LEFT_HEEL, sk.RIGHT_HEEL, sk.LEFT_FOOT_INDEX, sk.RIGHT_FOOT_INDEX, sk.LEFT_ANKLE,
                     sk.RIGHT_ANKLE),
+    # one foot's pitch: the shoe pitch series of the nearer foot drives tib and calf raises (formcheck.reps)
+    "heel_up_left_deg": (sk.LEFT_HEEL, sk.LEFT_FOOT_INDEX, sk.LEFT_ANKLE),
+    "heel_up_right_deg": (sk.RIGHT_HEEL, sk.RIGHT_FOOT_INDEX, sk.RIGHT_ANKLE),
     "wrist_up_L": (sk.LEFT_WRIST, sk.RIGHT_WRIST, sk.LEFT_SHOULDER, sk.RIGHT_SHOULDER),
 }
 

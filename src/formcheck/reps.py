@@ -1571,7 +1571,10 @@ def _run_engine(lm: Landmarks, spec: RepSpec, feat: FloatArray, refine: bool = T
     cutoff = min(spec.cutoff_hz, 0.45 * sg.sample_rate_hz(t))
     xf = sg.lowpass_t(t, x, cutoff)
     inv = ft.inverted_trunk(lm.xy_px())
-    conf = ft.signal_confidence(ft.swap_limbs(lm.visibility, inv), spec.signal)
+    # a shoe pitch series is one foot's: how well the camera saw that foot, not the far one hidden behind it
+    seen = f"heel_up_{('left', 'right')[lm.foot_pitch.foot]}_deg" \
+        if spec.signal == "heel_up_deg" and lm.foot_pitch is not None else spec.signal
+    conf = ft.signal_confidence(ft.swap_limbs(lm.visibility, inv), seen)
     conf[~np.isfinite(x)] = 0.0
     eng = RepEngine(spec, refine=refine, deadband=_deadband(lm, spec))
     events: list[Event] = []
