@@ -79,7 +79,7 @@ def angle_deg(points: NDArray[np.float64], triplet: tuple[int, int, int]) -> NDA
 
     Returns
     -------
-    (...,) array of angles in degrees; NaN where any point is NaN.
+    (...,) array of angles in degrees; NaN where any point is NaN or a limb has zero length (two points coincide).
     """
     a, v, b = triplet
     u = points[..., a, :] - points[..., v, :]
