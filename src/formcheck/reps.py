@@ -278,14 +278,14 @@ def phase_duration_sigma_s(t: FloatArray, x: FloatArray, t0_s: float, dur_s: flo
     s2 = float(r0 @ r0) / (n - n_par)
     rho = float(np.corrcoef(r0[:-1], r0[1:])[0, 1]) if np.std(r0) > 0 else 0.0
     rho = min(max(rho if math.isfinite(rho) else 0.0, 0.0), 0.95)
+    unit = s2 * (1.0 + rho) / (1.0 - rho)  # one unit of the (autocorrelation-aware) chi-square
     try:
-        var_noise = float(np.linalg.inv(jac.T @ jac)[1, 1]) * s2 * (1.0 + rho) / (1.0 - rho)
+        var_noise = float(np.linalg.inv(jac.T @ jac)[1, 1]) * unit
     except np.linalg.LinAlgError:
         return float("nan")
     if not (var_noise >= 0 and math.isfinite(var_noise)):
         return float("nan")
     durs, rise = [], []
-    unit = s2 * (1.0 + rho) / (1.0 - rho)  # one unit of the (autocorrelation-aware) chi-square
     for al in (alpha - SHAPE_STEP, alpha + SHAPE_STEP):
         f = fit_phase(t, x, t0_s, dur_s, float(np.clip(al, 0.0, 3.0)), a_fixed)
         durs.append(f.dur_s if f is not None else dur_s)
@@ -1558,10 +1558,16 @@ did at the top. A fit that treats those samples as censored dates the reps bette
 (20-29 % and 46-61 % without it)."""
 
 
+def _series_foot(lm: Landmarks, spec: RepSpec) -> int | None:
+    """The foot (0 left, 1 right) whose shoe pitch series drives ``spec`` (:func:`series_features`); None when the
+    driving signal comes from the landmarks."""
+    return lm.foot_pitch.foot if spec.signal == "heel_up_deg" and lm.foot_pitch is not None else None
+
+
 def _deadband(lm: Landmarks, spec: RepSpec) -> float:
     """The dead band of ``spec``'s driving signal (signal units): :data:`SERIES_DEADBAND_DEG` for foot pitch measured
     on the video, 0 for landmark signals."""
-    return SERIES_DEADBAND_DEG if spec.signal == "heel_up_deg" and lm.foot_pitch is not None else 0.0
+    return SERIES_DEADBAND_DEG if _series_foot(lm, spec) is not None else 0.0
 
 
 def _run_engine(lm: Landmarks, spec: RepSpec, feat: FloatArray, refine: bool = True) -> tuple[RepEngine, list[Event]]:
@@ -1572,8 +1578,8 @@ def _run_engine(lm: Landmarks, spec: RepSpec, feat: FloatArray, refine: bool = T
     xf = sg.lowpass_t(t, x, cutoff)
     inv = ft.inverted_trunk(lm.xy_px())
     # a shoe pitch series is one foot's: how well the camera saw that foot, not the far one hidden behind it
-    seen = f"heel_up_{('left', 'right')[lm.foot_pitch.foot]}_deg" \
-        if spec.signal == "heel_up_deg" and lm.foot_pitch is not None else spec.signal
+    foot = _series_foot(lm, spec)
+    seen = spec.signal if foot is None else f"heel_up_{('left', 'right')[foot]}_deg"
     conf = ft.signal_confidence(ft.swap_limbs(lm.visibility, inv), seen)
     conf[~np.isfinite(x)] = 0.0
     eng = RepEngine(spec, refine=refine, deadband=_deadband(lm, spec))
