@@ -685,3 +685,34 @@ def test_phase_fits_out_of_order_keep_the_crossing_times(monkeypatch: pytest.Mon
     reps_mod._refine(rr)
     assert rr.timing == "crossings"
     assert (rr.start_s, rr.turn_start_s, rr.turn_end_s, rr.end_s) == (1.1, 1.9, 3.1, 3.9)
+
+
+def test_feet_leaving_the_picture_are_reported_and_the_reps_there_flagged_offline_and_online() -> None:
+    # the athlete's feet drop below the frame's bottom edge (a camera too close, a step towards it) during rep 4
+    clip = make_clip("squat", [Plan(ecc_s=2.0, con_s=1.0) for _ in range(4)], seed=3)
+    q = clip.truth["reps"][3]
+    feet = [sk.LEFT_ANKLE, sk.RIGHT_ANKLE, sk.LEFT_HEEL, sk.RIGHT_HEEL, sk.LEFT_FOOT_INDEX, sk.RIGHT_FOOT_INDEX]
+    xyz = clip.lm.xyz.copy()
+    m = (clip.lm.t >= q["start_s"]) & (clip.lm.t <= q["end_s"])
+    xyz[np.ix_(m, feet, [1])] = 1.03
+    lm = replace(clip.lm, xyz=xyz)
+    off = analyze(lm, "squat")
+    u = off.summary["out_of_view"]
+    assert len(u) == 1 and u[0]["parts"] == ["feet"]
+    assert abs(u[0]["start_s"] - q["start_s"]) < 0.04 and abs(u[0]["end_s"] - q["end_s"]) < 0.04
+    assert any(f.startswith(f"Over {u[0]['start_s']:.1f}-") and "feet were out of the picture" in f
+               for f in off.feedback)
+    # reps 1-3 were seen whole; whatever was counted over rep 4 carries the flag
+    flagged = [r for r in off.reps if "out_of_view" in r.flags]
+    assert all(r.end_s < q["start_s"] for r in off.reps if r not in flagged)
+    assert sum(r.end_s < q["start_s"] for r in off.reps) == 3
+    det = make_online("squat", lm.meta)
+    ev = []
+    for i in range(len(lm)):
+        ev += det.update(float(lm.t[i]), lm.xyz[i], lm.visibility[i])
+    ev += det.finish()
+    assert [s.to_dict() for s in det.out_of_view] == u
+    assert [e.data["text"] for e in ev if e.type == "cue"] == ["The feet were out of the picture: keep the whole "
+                                                               "body in view."]
+    # the clean clip has no such stretch and no such cue
+    assert analyze(clip.lm, "squat").summary["out_of_view"] == []

@@ -351,6 +351,9 @@ def moments(report: dict[str, Any]) -> list[tuple[float, str]]:
         if flags:
             side = f" ({r.get('side')})" if r.get("side") else ""
             out.append((_num(r.get("start_s")), f"Rep {i + 1}{side}: {', '.join(str(f) for f in flags)}"))
+    for u in (report.get("summary") or {}).get("out_of_view") or []:
+        what = ", ".join(u.get("parts") or []) or "nobody"
+        out.append((_num(u.get("start_s")), f"Out of the picture ({what}) for {_s(_num(u.get('duration_s')), 1)} s"))
     for h in report.get("holds") or []:
         side = f" ({h.get('side')})" if h.get("side") else ""
         out.append((_num(h.get("start_s")), f"Hold{side} starts ({_s(_num(h.get('duration_s')), 1)} s)"))
@@ -438,6 +441,10 @@ def _signal_chart(lm: Landmarks, report: dict[str, Any]) -> str:
         a, b = _num(h.get("start_s")), _num(h.get("end_s"))
         if math.isfinite(a) and math.isfinite(b):
             ch.band(a, b, PALETTE["green"], "hold", opacity=0.15)
+    for u in (report.get("summary") or {}).get("out_of_view") or []:
+        a, b = _num(u.get("start_s")), _num(u.get("end_s"))
+        if math.isfinite(a) and math.isfinite(b):
+            ch.band(a, b, PALETTE["grey"], "out of the picture", opacity=0.25)
     t, ys = _decimate(lm.t, list(series.values()))
     colours = [PALETTE["blue"], PALETTE["purple"], PALETTE["orange"], PALETTE["green"]]
     for (name, _), y, col in zip(series.items(), ys, colours, strict=False):

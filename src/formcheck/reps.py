@@ -51,6 +51,7 @@ from formcheck import features as ft
 from formcheck import signals as sg
 from formcheck import skeleton as sk
 from formcheck.exercises import Exercise, Order, RepSpec, Targets
+from formcheck.inview import OutOfView, ViewWatch, out_of_view
 from formcheck.types import Analysis, Event, FormcheckError, Hold, Landmarks, Rep, Side, VideoMeta
 
 log = logging.getLogger(__name__)
@@ -1606,6 +1607,8 @@ def _analyze_reps(lm: Landmarks, exercise: Exercise, targets: Targets) -> Analys
         return Analysis(summary={"count": 0}, params=_params(spec, {}))
     feat, L, floor, hip_sources = series_features(lm)
     t = lm.t
+    # the declared signal's landmarks (a floor start's signal is decided below; its legs are watched either way)
+    unseen = out_of_view(t, lm.xyz, spec.signal, spec.min_dur_s)
     spec, from_floor = starting_spec(spec, t, feat)
     exercise = replace(exercise, spec=spec)
     eng, events = _run_engine(lm, spec, feat)
@@ -1631,11 +1634,13 @@ def _analyze_reps(lm: Landmarks, exercise: Exercise, targets: Targets) -> Analys
                        Event("hold_end", h.end_s, {"side": h.side, "duration_s": h.duration_s})]
     else:
         rec_base, tilt_ref = _tilt_baseline(exercise, base, eng.reps)
-        allreps = [_rep_record(rr, exercise, targets, rec_base) for rr in eng.reps]
+        allreps = [_flag_unseen(_rep_record(rr, exercise, targets, rec_base), unseen) for rr in eng.reps]
         reps, partial = _split_partial(allreps, spec)
         for r in reps:
             events.append(Event("rep", r.end_s, r.to_dict()))
     summ, fb = _summarize(exercise, targets, reps, partial, holds, view)
+    summ["out_of_view"] = [u.to_dict() for u in unseen]
+    fb += [unseen_cue(u) for u in unseen]
     summ["partial"] = [{"start_s": round(r.start_s, 3), "end_s": round(r.end_s, 3),
                         "amplitude": r.extra["amplitude"]} for r in partial]
     summ["rejected_excursions"] = eng.rejected
@@ -1654,6 +1659,22 @@ def _analyze_reps(lm: Landmarks, exercise: Exercise, targets: Targets) -> Analys
             f"{('left', 'right')[lm.foot_pitch.foot]} shoe registered on the video"
         params["pitch_deadband_deg"] = _deadband(lm, spec)
     return Analysis(reps=reps, holds=holds, summary=summ, feedback=fb, params=params, events=events)
+
+
+def _flag_unseen(r: Rep, unseen: list[OutOfView]) -> Rep:
+    """``r`` flagged ``out_of_view`` when it shares time with a stretch in which the camera did not see its signal."""
+    if any(u.overlaps(r.start_s, r.end_s) for u in unseen):
+        return replace(r, flags=(*r.flags, "out_of_view"))
+    return r
+
+
+def unseen_cue(u: OutOfView) -> str:
+    """The report's line for a stretch the camera did not see (:mod:`formcheck.inview`)."""
+    if not u.parts:
+        return (f"Over {u.start_s:.1f}-{u.end_s:.1f} s nobody was seen ({u.duration_s:.1f} s): reps there could not "
+                "be counted.")
+    return (f"Over {u.start_s:.1f}-{u.end_s:.1f} s {u.what()} ({u.duration_s:.1f} s): reps there may be missed or "
+            "mistimed. Keep the whole body in view.")
 
 
 # ----------------------------------------------------------------------------------------------
@@ -1712,9 +1733,20 @@ class OnlineRepDetector:
         self._L = float("nan")
         self._floor = float("nan")
         self._reps: list[Rep] = []
+        # the declared signal's landmarks, as offline (a floor start's signal is decided later)
+        self._view = ViewWatch(self.spec.signal, self.spec.min_dur_s)
+        self._t_last = -math.inf
 
     def update(self, t_s: float, xyz: NDArray[np.float32], visibility: NDArray[np.float32]) -> list[Event]:
         """Feed one frame (call it for every frame, also with nobody detected)."""
+        self._t_last = float(t_s)
+        u = self._view.push(float(t_s), xyz)
+        cue = [] if u is None else [Event("cue", float(t_s), {"text": f"{u.what().capitalize()}: keep the whole "
+                                                                      "body in view." if u.parts else
+                                                                      "Nobody in the picture."})]
+        return cue + self._update(float(t_s), xyz, visibility)
+
+    def _update(self, t_s: float, xyz: NDArray[np.float32], visibility: NDArray[np.float32]) -> list[Event]:
         xy = np.asarray(xyz, np.float64)[:, :2] * np.array([self.meta.width, self.meta.height])
         inv = ft.inverted_trunk(xy)
         xy = np.asarray(ft.swap_limbs(xy, inv), np.float64)
@@ -1767,7 +1799,14 @@ class OnlineRepDetector:
     def finish(self) -> list[Event]:
         """Flush the rep still pending at the end of the stream."""
         out = self._decide_and_replay() if self._undecided and self._held else []
+        self._view.finish()
         return out + self._convert(self.engine.finish())
+
+    @property
+    def out_of_view(self) -> list[OutOfView]:
+        """Stretches so far in which the driving signal's landmarks were not all in the picture
+        (:mod:`formcheck.inview`; the one still open is added by :meth:`finish`)."""
+        return self._view.stretches
 
     def _convert(self, ev: list[Event]) -> list[Event]:
         out: list[Event] = []
@@ -1783,6 +1822,7 @@ class OnlineRepDetector:
                 continue
             # the bar tilt against the typical bottom of the reps so far, as offline once there are enough of them
             r = _rep_record(rr, self.exercise, self.targets, _tilt_baseline(self.exercise, {}, self.engine.reps)[0])
+            r = _flag_unseen(r, self._view.so_far(self._t_last))
             self._reps.append(r)
             d = r.to_dict()
             d["index"] = len(self._reps)

@@ -1,0 +1,213 @@
+"""Stretches of a set in which the camera did not see what the rep engine measures.
+
+A rep exercise is read from a few landmarks (:data:`formcheck.features.SIGNAL_LANDMARKS`: the hips, knees and ankles
+of a squat, the heels and toes of a calf raise). When some of them leave the picture (the athlete walks towards the
+camera, steps to the side, or the camera is too close) MediaPipe still returns them, extrapolated outside the image,
+and the driving signal becomes a guess: reps there are missed or mistimed without any sign in the numbers. This
+module finds those stretches so that the report says so instead of silently counting fewer reps.
+
+One algorithm, two drivers: :class:`ViewWatch` takes one frame at a time (live mode emits a cue when a stretch has
+lasted long enough to hide a rep) and :func:`out_of_view` runs the same watcher over a whole series.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from formcheck import skeleton as sk
+from formcheck.features import SIGNAL_LANDMARKS
+
+PART_OF: dict[int, str] = {
+    sk.LEFT_SHOULDER: "shoulders", sk.RIGHT_SHOULDER: "shoulders",
+    sk.LEFT_WRIST: "hands", sk.RIGHT_WRIST: "hands",
+    sk.LEFT_HIP: "hips", sk.RIGHT_HIP: "hips",
+    sk.LEFT_KNEE: "knees", sk.RIGHT_KNEE: "knees",
+    sk.LEFT_ANKLE: "feet", sk.RIGHT_ANKLE: "feet", sk.LEFT_HEEL: "feet", sk.RIGHT_HEEL: "feet",
+    sk.LEFT_FOOT_INDEX: "feet", sk.RIGHT_FOOT_INDEX: "feet",
+}
+"""Landmark index -> the body part named in the report."""
+
+_PART_ORDER = ("shoulders", "hands", "hips", "knees", "feet")
+
+_EPS_S = 1e-9
+"""Slack (s) in the length comparisons: frame times are sums of periods (7.6 - 7.0 is 0.5999999999999996)."""
+
+
+@dataclass(frozen=True)
+class OutOfView:
+    """A stretch in which the driving signal's landmarks were not all inside the picture.
+
+    Attributes
+    ----------
+    start_s, end_s : float
+        First frame out of view and the first frame back in view (or the last frame of the clip; media time, s).
+    parts : tuple of str
+        Body parts that were outside the picture at some point of the stretch (``"feet"``, ``"knees"``...,
+        head to toe); empty when nobody was detected over the whole stretch.
+    """
+
+    start_s: float
+    end_s: float
+    parts: tuple[str, ...]
+
+    def __post_init__(self) -> None:
+        if not self.end_s >= self.start_s:
+            raise ValueError(f"OutOfView: expected end_s >= start_s, got {self.start_s}, {self.end_s}")
+
+    @property
+    def duration_s(self) -> float:
+        """Length of the stretch (s)."""
+        return self.end_s - self.start_s
+
+    def overlaps(self, start_s: float, end_s: float) -> bool:
+        """Whether the interval ``[start_s, end_s]`` (s) shares time with this stretch."""
+        return start_s < self.end_s and end_s > self.start_s
+
+    def what(self) -> str:
+        """Words for the report: ``"the feet and knees were"`` or ``"nobody was seen"``."""
+        if not self.parts:
+            return "nobody was seen"
+        names = list(self.parts)
+        joined = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+        return f"the {joined} were out of the picture"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"start_s": round(self.start_s, 3), "end_s": round(self.end_s, 3),
+                "duration_s": round(self.duration_s, 3), "parts": list(self.parts)}
+
+
+def outside_picture(xyz: NDArray[np.floating], signal: str) -> NDArray[np.bool_]:
+    """Which of ``signal``'s landmarks lie outside the image, per frame.
+
+    Parameters
+    ----------
+    xyz : (..., 33, >=2) float
+        Landmarks in normalised image coordinates (0-1 across the width and height).
+    signal : str
+        Driving signal (a key of :data:`formcheck.features.SIGNAL_LANDMARKS`).
+
+    Returns
+    -------
+    (..., k) bool, one column per landmark of the signal in :data:`~formcheck.features.SIGNAL_LANDMARKS` order;
+    False where a coordinate is missing (NaN: nobody detected).
+    """
+    idx = list(SIGNAL_LANDMARKS[signal])
+    p = np.asarray(xyz, np.float64)[..., idx, :2]
+    with np.errstate(invalid="ignore"):
+        return np.asarray(np.any((p < 0.0) | (p > 1.0), axis=-1))
+
+
+class ViewWatch:
+    """Frame-by-frame watcher of the driving signal's landmarks leaving the picture.
+
+    A frame is *in view* when a person is detected and every landmark of the signal lies inside the image. A
+    stretch is a run of frames not in view, kept when it lasts at least ``min_s``, from its first frame to the next
+    frame in view. Frames with nobody detected before the first detection (the athlete not yet there) start no
+    stretch, and those after the last detection are dropped from the last one (walking away at the end).
+
+    Parameters
+    ----------
+    signal : str
+        Driving signal (a key of :data:`formcheck.features.SIGNAL_LANDMARKS`).
+    min_s : float
+        Shortest stretch reported (s): the exercise's shortest rep, the least that can go missing in it.
+    """
+
+    def __init__(self, signal: str, min_s: float) -> None:
+        if signal not in SIGNAL_LANDMARKS:
+            raise ValueError(f"ViewWatch: unknown driving signal {signal!r}")
+        if not min_s > 0:
+            raise ValueError(f"ViewWatch: expected min_s > 0, got {min_s}")
+        self.signal = signal
+        self.min_s = float(min_s)
+        self._idx = SIGNAL_LANDMARKS[signal]
+        self._stretches: list[OutOfView] = []
+        self._open_t0: float | None = None  # first frame of the current stretch
+        self._open_parts: set[str] = set()
+        self._last_seen_t: float | None = None  # last frame with a person, inside the current stretch
+        self._announced = False
+        self._ever_seen = False
+
+    def push(self, t_s: float, xyz: NDArray[np.floating] | None) -> OutOfView | None:
+        """Feed one frame: normalised landmarks ``(33, >=2)``, or None / NaN when nobody was detected.
+
+        Returns the stretch so far (``end_s`` = this frame) the first time it reaches ``min_s``, else None: the moment
+        a live driver should tell the athlete.
+        """
+        t_s = float(t_s)
+        person = xyz is not None and bool(np.all(np.isfinite(np.asarray(xyz)[list(self._idx), :2])))
+        if person:
+            out = outside_picture(np.asarray(xyz), self.signal)
+            if not out.any():
+                self._close(t_s)
+                self._ever_seen = True
+                return None
+            self._ever_seen = True
+            self._open_parts |= {PART_OF[i] for i, o in zip(self._idx, out, strict=True) if o}
+            self._last_seen_t = t_s
+        elif not self._ever_seen:
+            return None
+        if self._open_t0 is None:
+            self._open_t0 = t_s
+            self._announced = False
+        if not self._announced and t_s - self._open_t0 >= self.min_s - _EPS_S:
+            self._announced = True
+            return OutOfView(self._open_t0, t_s, self._parts())
+        return None
+
+    def finish(self) -> list[OutOfView]:
+        """Close the stretch still open at the end of the stream (without the frames with nobody after the last
+        detection) and return every stretch."""
+        if self._open_t0 is not None:
+            end = self._last_seen_t
+            if end is not None and end >= self._open_t0:
+                self._keep(self._open_t0, end)
+            self._open_t0 = None
+        return list(self._stretches)
+
+    @property
+    def stretches(self) -> list[OutOfView]:
+        """Stretches closed so far."""
+        return list(self._stretches)
+
+    def so_far(self, t_s: float) -> list[OutOfView]:
+        """Stretches closed so far, plus the open one up to ``t_s`` (s) once it has lasted ``min_s``."""
+        out = list(self._stretches)
+        if self._open_t0 is not None and t_s - self._open_t0 >= self.min_s - _EPS_S:
+            out.append(OutOfView(self._open_t0, t_s, self._parts()))
+        return out
+
+    def _parts(self) -> tuple[str, ...]:
+        return tuple(p for p in _PART_ORDER if p in self._open_parts)
+
+    def _close(self, t_s: float) -> None:
+        if self._open_t0 is not None:
+            self._keep(self._open_t0, t_s)
+        self._open_t0, self._last_seen_t = None, None
+        self._open_parts = set()
+
+    def _keep(self, t0: float, t1: float) -> None:
+        if t1 - t0 >= self.min_s - _EPS_S:
+            self._stretches.append(OutOfView(t0, t1, self._parts()))
+
+
+def out_of_view(t: NDArray[np.floating], xyz: NDArray[np.floating], signal: str, min_s: float) -> list[OutOfView]:
+    """Every stretch of a series in which ``signal``'s landmarks left the picture (:class:`ViewWatch`, offline).
+
+    Parameters
+    ----------
+    t : (T,) float
+        Frame times (s).
+    xyz : (T, 33, >=2) float
+        Normalised landmarks, NaN where nobody was detected.
+    signal, min_s
+        As for :class:`ViewWatch`.
+    """
+    w = ViewWatch(signal, min_s)
+    for ti, p in zip(np.asarray(t, np.float64), np.asarray(xyz), strict=True):
+        w.push(float(ti), p)
+    return w.finish()
