@@ -164,6 +164,41 @@ def test_online_and_offline_find_the_same_contacts() -> None:
     assert len(tds) >= len(online)
 
 
+def test_feet_below_the_picture_are_reported_offline_and_live() -> None:
+    # the camera is tilted up for 0.8 s mid-set: the feet leave the bottom of the picture (MediaPipe still places them)
+    lm, truth = make_hops(fps=60, jitter_px=0.8, seed=9)
+    t0 = float(truth.touchdown_s[5]) - 0.1
+    m = (lm.t >= t0) & (lm.t < t0 + 0.8)
+    xyz = lm.xyz.copy()
+    feet = [sk.LEFT_ANKLE, sk.RIGHT_ANKLE, sk.LEFT_HEEL, sk.RIGHT_HEEL, sk.LEFT_FOOT_INDEX, sk.RIGHT_FOOT_INDEX]
+    xyz[np.ix_(m, feet, [1])] += 1.0 - float(np.nanmin(xyz[np.ix_(m, feet, [1])])) + 0.01
+    lm = dataclasses.replace(lm, xyz=xyz)
+    a = analyze_contacts(lm, POGO)
+    u = a.summary["out_of_view"]
+    assert len(u) == 1 and u[0]["parts"] == ["feet"]
+    assert abs(u[0]["start_s"] - t0) < 1 / 60 and abs(u[0]["duration_s"] - 0.8) < 1.5 / 60
+    assert any("the feet were out of the picture" in f and "contacts there may be missed" in f for f in a.feedback)
+    det = OnlineContactDetector(lm.meta, POGO)
+    events = []
+    for k in range(len(lm)):
+        events += det.update(float(lm.t[k]), lm.xyz[k], lm.visibility[k])
+    events += det.finish()
+    assert [u.to_dict() for u in det.out_of_view] == a.summary["out_of_view"]
+    cues = [e for e in events if e.type == "cue"]
+    assert [c.data["text"] for c in cues] == ["The feet were out of the picture: keep them in view."]
+    assert t0 + 0.25 - 1e-9 <= cues[0].t_s < t0 + 0.25 + 1 / 60  # once the stretch reaches max_gap_s
+    # the clean set: nothing to say
+    clean = make_hops(fps=60, jitter_px=0.8, seed=9)[0]
+    assert analyze_contacts(clean, POGO).summary["out_of_view"] == []
+    # the unsmoothed model loses the athlete for 0.5 s: "nobody was seen", unless the tracked pass kept them
+    lost = clean.xyz.copy()
+    lost[(clean.t >= t0) & (clean.t < t0 + 0.5)] = np.nan
+    bare = dataclasses.replace(clean, xyz=lost)
+    u = analyze_contacts(bare, POGO).summary["out_of_view"]
+    assert len(u) == 1 and u[0]["parts"] == [] and abs(u[0]["duration_s"] - 0.5) < 1.5 / 60
+    assert analyze_contacts(dataclasses.replace(bare, tracked=clean), POGO).summary["out_of_view"] == []
+
+
 def test_heel_cue_comes_during_the_contact_a_few_frames_after_the_heel_lands() -> None:
     # live: the heel cue must not wait for the takeoff; the whole-contact decision (offline) stays the authority
     lm, truth = make_hops(fps=30, heel_touch=(3, 6, 9), jitter_px=0.8, seed=1)

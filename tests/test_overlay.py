@@ -33,6 +33,17 @@ def test_heel_touch_on_fourth_hop_flashes_then_fades() -> None:
     assert state_from_report(rep, c4["takeoff_s"] + HEEL_FLASH_S + 0.01).heel_flash == 0.0
 
 
+def test_a_stretch_out_of_the_picture_shows_as_a_cue_while_it_lasts() -> None:
+    rep = reps_report()
+    rep["summary"]["out_of_view"] = [{"start_s": 2.0, "end_s": 3.5, "duration_s": 1.5, "parts": ["knees", "feet"]}]
+    assert state_from_report(rep, 1.9).cue is None
+    assert state_from_report(rep, 3.0).cue == "out of the picture: knees, feet"
+    assert state_from_report(rep, 3.5).cue is None
+    hops = contacts_report()
+    hops["summary"]["out_of_view"] = [{"start_s": 0.0, "end_s": 0.5, "duration_s": 0.5, "parts": []}]
+    assert state_from_report(hops, 0.2).cue == "nobody in the picture"
+
+
 def test_rep_phases_tempo_clock_and_per_side_counts() -> None:
     rep = reps_report()  # rep 1: left, 1.0 -> 5.0 eccentric, 5.0 -> 5.8 concentric
     s = state_from_report(rep, 3.0)

@@ -99,6 +99,12 @@ def test_eccentric_shorter_than_target_is_not_met() -> None:
     k = render.key_numbers(reps_report())
     assert (k["reps_left"], k["reps_right"], k["reps_flagged"]) == (3, 3, 1)
     assert k["eccentric_mean_s"] == pytest.approx(22.0 / 6, abs=1e-3)
+    unseen = reps_report()
+    unseen["summary"]["out_of_view"] = [{"start_s": 2.0, "end_s": 3.5, "duration_s": 1.5, "parts": ["feet"]},
+                                        {"start_s": 9.0, "end_s": 9.75, "duration_s": 0.75, "parts": []}]
+    assert render.key_numbers(unseen)["out_of_view_s"] == 2.25
+    unseen["summary"].pop("out_of_view")  # a report from before the key: blank, not "0 s out of view"
+    assert "out_of_view_s" not in render.key_numbers(unseen)
 
 
 def test_reps_page_has_eccentric_target_and_left_right_charts() -> None:

@@ -73,7 +73,7 @@ SUMMARY_COLUMNS = [
     "clip", "status", "exercise", "reason", "report", "seconds",
     "contacts", "gct_mean_ms", "gct_sd_ms", "gct_precision_ms", "flight_mean_ms", "rsi_mean", "heel_touches",
     "reps", "reps_left", "reps_right", "eccentric_mean_s", "concentric_mean_s", "reps_flagged",
-    "hold_left_s", "hold_right_s", "hold_any_s", "fps",
+    "hold_left_s", "hold_right_s", "hold_any_s", "fps", "out_of_view_s",
 ]
 """Columns of ``summary.csv`` (key numbers from :func:`formcheck.render.key_numbers`)."""
 
@@ -342,7 +342,7 @@ def index_html(results: list[ClipResult], title: str = "formcheck batch") -> str
     cols = [("clip", "clip"), ("status", "status"), ("exercise", "exercise"), ("contacts", "contacts"),
             ("gct_mean_ms", "GCT ms"), ("heel_touches", "heel touches"), ("reps_left", "reps L"),
             ("reps_right", "reps R"), ("reps", "reps"), ("eccentric_mean_s", "eccentric s"),
-            ("reps_flagged", "flagged"), ("reason", "reason")]
+            ("reps_flagged", "flagged"), ("out_of_view_s", "out of view s"), ("reason", "reason")]
     head = "".join(f"<th>{escape(h)}</th>" for _, h in cols)
     body = []
     for r in results:

@@ -40,6 +40,7 @@ from numpy.typing import NDArray
 
 from formcheck import skeleton as sk
 from formcheck.exercises import Exercise
+from formcheck.inview import FEET, OutOfView, ViewWatch, out_of_view, unseen_cue
 from formcheck.signals import match_nearest, runs
 from formcheck.types import (
     Analysis,
@@ -79,7 +80,8 @@ class ContactParams:
     max_gct_s : float
         Ground phases longer than this are standing, not hops (s).
     max_gap_s : float
-        Longer runs of missing frames reset the detector (s).
+        Longer runs of missing frames reset the detector (s); feet outside the picture this long or longer are
+        reported (``summary.out_of_view``, :mod:`formcheck.inview`): contacts there may be missed or mistimed.
     warmup_s : float
         Frames buffered before the first decision (floor, leg length and noise need data) (s).
     vis_min : float
@@ -324,6 +326,7 @@ class OnlineContactDetector:
         self.vis: list[NDArray[np.float64]] = []  # (2, 5)
         self.h: list[NDArray[np.float64]] = []  # (3,) sole height left, right, combined (leg lengths)
         self.phases: list[_Phase] = []
+        self._view = ViewWatch(FEET, self.p.max_gap_s)
         self.swaps_repaired = 0
         self._swapped = False
         self._legs: list[float] = []
@@ -477,7 +480,11 @@ class OnlineContactDetector:
         Events revealed by this frame: ``touchdown`` (data: ``hop`` predicted number), ``takeoff``
         (``gct_s``), ``heel_touch`` (``hop``, ``confidence``), ``contact`` (the contact's report dict).
         """
+        u = self._view.push(float(t_s), xyz)
         events = self._update(t_s, xyz, visibility)
+        if u is not None:
+            events.append(Event("cue", float(t_s), {"text": f"{u.what().capitalize()}: keep them in view."
+                                                    if u.parts else "Nobody in the picture."}))
         if self._pending:
             events = self._pending + events
             self._pending = []
@@ -937,6 +944,7 @@ class OnlineContactDetector:
         If the stream ended during warm-up, the buffered frames are processed first.
         """
         events: list[Event] = []
+        self._view.finish()
         if not self._ready and self.t:
             events = self._start()
         if self._open is not None:
@@ -952,6 +960,12 @@ class OnlineContactDetector:
             self.phases.append(ph)
             self._open = None
         return events + self._steps(final=True)
+
+    @property
+    def out_of_view(self) -> list[OutOfView]:
+        """Stretches so far in which the feet were outside the picture or nobody was seen (:mod:`formcheck.inview`;
+        the one still open is added by :meth:`finish`)."""
+        return self._view.stretches
 
     # ------------------------------------------------------------------ helpers
     def _frame_period(self) -> float:
@@ -1414,8 +1428,20 @@ def analyze_contacts(lm: Landmarks, exercise: Exercise, params: ContactParams | 
         contacts = apply_shoe_pitch(contacts, lm.shoe_pitch, p)
         params_out = params_out | {"shoe_pitch": {
             "heels": sum(c.extra.get("heel_method") == "shoe pitch" for c in contacts), "of": len(contacts)}}
-    return Analysis(contacts=contacts, summary=_summary(contacts, det, dt, exercise),
-                    feedback=_feedback(contacts, det, dt, exercise), params=params_out, events=_events(contacts))
+    unseen = _out_of_view(lm, det, p)
+    return Analysis(contacts=contacts, summary=_summary(contacts, det, dt, exercise, unseen),
+                    feedback=_feedback(contacts, det, dt, exercise, unseen), params=params_out,
+                    events=_events(contacts))
+
+
+def _out_of_view(lm: Landmarks, det: OnlineContactDetector, p: ContactParams) -> list[OutOfView]:
+    """Stretches in which the feet were outside the picture or nobody was seen: the unsmoothed series' detector's,
+    or, with MediaPipe's tracked pass, the two series together (a frame the unsmoothed model missed is read from the
+    tracker, which keeps a small athlete the other loses: double-under 4 would show eight false "nobody" stretches)."""
+    if lm.tracked is None:
+        return det.out_of_view
+    xyz = np.where(lm.detected[:, None, None], lm.xyz, lm.tracked.xyz)
+    return out_of_view(lm.t, xyz, FEET, p.max_gap_s)
 
 
 def fuse_contacts(raw: list[Contact], tracked: list[Contact], tol_frac: float = 0.4,
@@ -2006,7 +2032,8 @@ def _theil_sen(x: NDArray[np.float64], y: NDArray[np.float64]) -> float:
     return float(np.median((y[j] - y[i])[ok] / dx[ok])) if ok.any() else float("nan")
 
 
-def _summary(contacts: list[Contact], det: OnlineContactDetector, dt: float, ex: Exercise) -> dict[str, Any]:
+def _summary(contacts: list[Contact], det: OnlineContactDetector, dt: float, ex: Exercise,
+             unseen: list[OutOfView] | None = None) -> dict[str, Any]:
     n = len(contacts)
     s: dict[str, Any] = {
         "contacts": n,
@@ -2014,6 +2041,7 @@ def _summary(contacts: list[Contact], det: OnlineContactDetector, dt: float, ex:
         "fps": 1.0 / dt if dt and np.isfinite(dt) else None,
         "standing_phases": sum(ph.standing for ph in det.phases),
         "swaps_repaired": det.swaps_repaired,
+        "out_of_view": [u.to_dict() for u in (det.out_of_view if unseen is None else unseen)],
     }
     if n == 0:
         return s
@@ -2073,9 +2101,11 @@ def _hops_text(hops: list[int]) -> str:
     return "hops " + ", ".join(str(h) for h in hops[:-1]) + f" and {hops[-1]}"
 
 
-def _feedback(contacts: list[Contact], det: OnlineContactDetector, dt: float, ex: Exercise) -> list[str]:
+def _feedback(contacts: list[Contact], det: OnlineContactDetector, dt: float, ex: Exercise,
+              out: list[OutOfView] | None = None) -> list[str]:
+    unseen = [unseen_cue(u, "contacts") for u in (det.out_of_view if out is None else out)]
     if not contacts:
-        return ["No ground contacts found: film the whole body, feet included, from the side."]
+        return ["No ground contacts found: film the whole body, feet included, from the side.", *unseen]
     cues: list[str] = []
     gct = np.array([c.gct_s for c in contacts])
     prec = float(np.median(np.sqrt(np.array([c.touchdown_unc_s**2 + c.takeoff_unc_s**2 for c in contacts]))))
@@ -2111,4 +2141,4 @@ def _feedback(contacts: list[Contact], det: OnlineContactDetector, dt: float, ex
     if np.isfinite(dt) and dt > 1 / 100:
         cues.append(f"Timing precision about ±{1000 * prec:.0f} ms at {1 / dt:.0f} fps: film at 120-240 fps for "
                     "contact times to a few ms.")
-    return cues
+    return cues + unseen

@@ -12,6 +12,7 @@ lasted long enough to hide a rep) and :func:`out_of_view` runs the same watcher 
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -63,9 +64,9 @@ class OutOfView:
         """Length of the stretch (s)."""
         return self.end_s - self.start_s
 
-    def overlaps(self, start_s: float, end_s: float) -> bool:
-        """Whether the interval ``[start_s, end_s]`` (s) shares time with this stretch."""
-        return start_s < self.end_s and end_s > self.start_s
+    def overlap_s(self, start_s: float, end_s: float) -> float:
+        """Time (s) the interval ``[start_s, end_s]`` shares with this stretch (0 when none)."""
+        return max(0.0, min(end_s, self.end_s) - max(start_s, self.start_s))
 
     def what(self) -> str:
         """Words for the report: ``"the feet and knees were"`` or ``"nobody was seen"``."""
@@ -80,23 +81,35 @@ class OutOfView:
                 "duration_s": round(self.duration_s, 3), "parts": list(self.parts)}
 
 
-def outside_picture(xyz: NDArray[np.floating], signal: str) -> NDArray[np.bool_]:
-    """Which of ``signal``'s landmarks lie outside the image, per frame.
+FEET: tuple[int, ...] = (sk.LEFT_ANKLE, sk.RIGHT_ANKLE, sk.LEFT_HEEL, sk.RIGHT_HEEL, sk.LEFT_FOOT_INDEX,
+                         sk.RIGHT_FOOT_INDEX)
+"""The landmarks ground contacts are read from."""
+
+
+def watched(signal: str) -> tuple[int, ...]:
+    """The landmarks a rep exercise's driving signal is read from (:data:`formcheck.features.SIGNAL_LANDMARKS`);
+    ValueError for an unknown signal."""
+    if signal not in SIGNAL_LANDMARKS:
+        raise ValueError(f"unknown driving signal {signal!r}; expected one of {', '.join(sorted(SIGNAL_LANDMARKS))}")
+    return SIGNAL_LANDMARKS[signal]
+
+
+def outside_picture(xyz: NDArray[np.floating], landmarks: tuple[int, ...]) -> NDArray[np.bool_]:
+    """Which of ``landmarks`` lie outside the image, per frame.
 
     Parameters
     ----------
     xyz : (..., 33, >=2) float
         Landmarks in normalised image coordinates (0-1 across the width and height).
-    signal : str
-        Driving signal (a key of :data:`formcheck.features.SIGNAL_LANDMARKS`).
+    landmarks : tuple of int
+        Landmark indices (:func:`watched`, :data:`FEET`).
 
     Returns
     -------
-    (..., k) bool, one column per landmark of the signal in :data:`~formcheck.features.SIGNAL_LANDMARKS` order;
-    False where a coordinate is missing (NaN: nobody detected).
+    (..., k) bool, one column per landmark in ``landmarks`` order; False where a coordinate is missing (NaN: nobody
+    detected).
     """
-    idx = list(SIGNAL_LANDMARKS[signal])
-    p = np.asarray(xyz, np.float64)[..., idx, :2]
+    p = np.asarray(xyz, np.float64)[..., list(landmarks), :2]
     with np.errstate(invalid="ignore"):
         return np.asarray(np.any((p < 0.0) | (p > 1.0), axis=-1))
 
@@ -104,33 +117,34 @@ def outside_picture(xyz: NDArray[np.floating], signal: str) -> NDArray[np.bool_]
 class ViewWatch:
     """Frame-by-frame watcher of the driving signal's landmarks leaving the picture.
 
-    A frame is *in view* when a person is detected and every landmark of the signal lies inside the image. A
-    stretch is a run of frames not in view, kept when it lasts at least ``min_s``, from its first frame to the next
-    frame in view. Frames with nobody detected before the first detection (the athlete not yet there) start no
-    stretch, and those after the last detection are dropped from the last one (walking away at the end).
+    A frame is *in view* when a person is detected and every watched landmark lies inside the image. A stretch runs
+    from the first frame not in view to the first frame of a return to view that lasts at least ``min_s`` (a shorter
+    return shows no whole rep or contact either, so the two sides are one stretch), and is kept when it lasts at least
+    ``min_s``. Frames with nobody detected before the first detection (the athlete not yet there) start no stretch,
+    and those after the last detection are dropped from the last one (walking away at the end).
 
     Parameters
     ----------
-    signal : str
-        Driving signal (a key of :data:`formcheck.features.SIGNAL_LANDMARKS`).
+    landmarks : tuple of int
+        The landmarks watched: a rep exercise's driving signal's (:func:`watched`), the feet for contacts.
     min_s : float
-        Shortest stretch reported (s): the exercise's shortest rep, the least that can go missing in it.
+        Shortest stretch reported, and shortest return to view that ends one (s): the exercise's shortest rep, the
+        least that can go missing in it.
     """
 
-    def __init__(self, signal: str, min_s: float) -> None:
-        if signal not in SIGNAL_LANDMARKS:
-            raise ValueError(f"ViewWatch: unknown driving signal {signal!r}")
+    def __init__(self, landmarks: tuple[int, ...], min_s: float) -> None:
+        if not landmarks or any(i not in PART_OF for i in landmarks):
+            raise ValueError(f"ViewWatch: expected landmark indices of {sorted(PART_OF)}, got {landmarks}")
         if not min_s > 0:
             raise ValueError(f"ViewWatch: expected min_s > 0, got {min_s}")
-        self.signal = signal
         self.min_s = float(min_s)
-        self._idx = SIGNAL_LANDMARKS[signal]
+        self._idx = tuple(landmarks)
         self._stretches: list[OutOfView] = []
-        self._open_t0: float | None = None  # first frame of the current stretch
-        self._open_parts: set[str] = set()
-        self._last_seen_t: float | None = None  # last frame with a person, inside the current stretch
+        self._t0: float | None = None  # first frame of the open stretch
+        self._back_t: float | None = None  # first frame of the current return to view, while the stretch is open
+        self._parts_seen: set[str] = set()
+        self._last_person_t = -math.inf
         self._announced = False
-        self._ever_seen = False
 
     def push(self, t_s: float, xyz: NDArray[np.floating] | None) -> OutOfView | None:
         """Feed one frame: normalised landmarks ``(33, >=2)``, or None / NaN when nobody was detected.
@@ -141,32 +155,34 @@ class ViewWatch:
         t_s = float(t_s)
         person = xyz is not None and bool(np.all(np.isfinite(np.asarray(xyz)[list(self._idx), :2])))
         if person:
-            out = outside_picture(np.asarray(xyz), self.signal)
+            self._last_person_t = t_s
+            out = outside_picture(np.asarray(xyz), self._idx)
             if not out.any():
-                self._close(t_s)
-                self._ever_seen = True
+                if self._t0 is not None:
+                    if self._back_t is None:
+                        self._back_t = t_s
+                    elif t_s - self._back_t >= self.min_s - _EPS_S:
+                        self._close(self._back_t)
                 return None
-            self._ever_seen = True
-            self._open_parts |= {PART_OF[i] for i, o in zip(self._idx, out, strict=True) if o}
-            self._last_seen_t = t_s
-        elif not self._ever_seen:
-            return None
-        if self._open_t0 is None:
-            self._open_t0 = t_s
-            self._announced = False
-        if not self._announced and t_s - self._open_t0 >= self.min_s - _EPS_S:
+            self._parts_seen |= {PART_OF[i] for i, o in zip(self._idx, out, strict=True) if o}
+        elif self._last_person_t == -math.inf:
+            return None  # nobody yet
+        if self._t0 is None:
+            self._t0, self._announced = t_s, False
+        self._back_t = None
+        if not self._announced and t_s - self._t0 >= self.min_s - _EPS_S:
             self._announced = True
-            return OutOfView(self._open_t0, t_s, self._parts())
+            return OutOfView(self._t0, t_s, self._parts())
         return None
 
     def finish(self) -> list[OutOfView]:
         """Close the stretch still open at the end of the stream (without the frames with nobody after the last
         detection) and return every stretch."""
-        if self._open_t0 is not None:
-            end = self._last_seen_t
-            if end is not None and end >= self._open_t0:
-                self._keep(self._open_t0, end)
-            self._open_t0 = None
+        if self._t0 is not None:
+            end = self._back_t if self._back_t is not None else self._last_person_t
+            if end >= self._t0:
+                self._close(end)
+            self._t0 = None
         return list(self._stretches)
 
     @property
@@ -175,28 +191,39 @@ class ViewWatch:
         return list(self._stretches)
 
     def so_far(self, t_s: float) -> list[OutOfView]:
-        """Stretches closed so far, plus the open one up to ``t_s`` (s) once it has lasted ``min_s``."""
+        """Stretches closed so far, plus the open one up to ``t_s`` (s), or up to its return to view, once it has
+        lasted ``min_s``."""
         out = list(self._stretches)
-        if self._open_t0 is not None and t_s - self._open_t0 >= self.min_s - _EPS_S:
-            out.append(OutOfView(self._open_t0, t_s, self._parts()))
+        if self._t0 is not None:
+            end = self._back_t if self._back_t is not None else t_s
+            if end - self._t0 >= self.min_s - _EPS_S:
+                out.append(OutOfView(self._t0, end, self._parts()))
         return out
 
     def _parts(self) -> tuple[str, ...]:
-        return tuple(p for p in _PART_ORDER if p in self._open_parts)
+        return tuple(p for p in _PART_ORDER if p in self._parts_seen)
 
-    def _close(self, t_s: float) -> None:
-        if self._open_t0 is not None:
-            self._keep(self._open_t0, t_s)
-        self._open_t0, self._last_seen_t = None, None
-        self._open_parts = set()
-
-    def _keep(self, t0: float, t1: float) -> None:
-        if t1 - t0 >= self.min_s - _EPS_S:
-            self._stretches.append(OutOfView(t0, t1, self._parts()))
+    def _close(self, end_s: float) -> None:
+        assert self._t0 is not None
+        if end_s - self._t0 >= self.min_s - _EPS_S:
+            self._stretches.append(OutOfView(self._t0, end_s, self._parts()))
+        self._t0, self._back_t = None, None
+        self._parts_seen = set()
 
 
-def out_of_view(t: NDArray[np.floating], xyz: NDArray[np.floating], signal: str, min_s: float) -> list[OutOfView]:
-    """Every stretch of a series in which ``signal``'s landmarks left the picture (:class:`ViewWatch`, offline).
+def unseen_cue(u: OutOfView, items: str) -> str:
+    """The report's line for a stretch the camera did not see; ``items`` names what may be lost there (``"reps"``,
+    ``"contacts"``)."""
+    if not u.parts:
+        return (f"Over {u.start_s:.1f}-{u.end_s:.1f} s nobody was seen ({u.duration_s:.1f} s): {items} there could not "
+                "be counted.")
+    return (f"Over {u.start_s:.1f}-{u.end_s:.1f} s {u.what()} ({u.duration_s:.1f} s): {items} there may be missed or "
+            "mistimed. Keep the whole body in view.")
+
+
+def out_of_view(t: NDArray[np.floating], xyz: NDArray[np.floating], landmarks: tuple[int, ...],
+                min_s: float) -> list[OutOfView]:
+    """Every stretch of a series in which some of ``landmarks`` left the picture (:class:`ViewWatch`, offline).
 
     Parameters
     ----------
@@ -204,10 +231,10 @@ def out_of_view(t: NDArray[np.floating], xyz: NDArray[np.floating], signal: str,
         Frame times (s).
     xyz : (T, 33, >=2) float
         Normalised landmarks, NaN where nobody was detected.
-    signal, min_s
+    landmarks, min_s
         As for :class:`ViewWatch`.
     """
-    w = ViewWatch(signal, min_s)
+    w = ViewWatch(landmarks, min_s)
     for ti, p in zip(np.asarray(t, np.float64), np.asarray(xyz), strict=True):
         w.push(float(ti), p)
     return w.finish()

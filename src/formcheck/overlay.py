@@ -98,6 +98,15 @@ def _f(v: Any) -> float:
         return float("nan")
 
 
+def _unseen_at(report: dict[str, Any], t_s: float) -> str | None:
+    """"out of the picture: feet" while ``t_s`` (s) is inside one of the report's ``summary.out_of_view`` stretches."""
+    for u in (report.get("summary") or {}).get("out_of_view") or []:
+        if _f(u.get("start_s")) <= t_s < _f(u.get("end_s")):
+            parts = ", ".join(str(p) for p in u.get("parts") or [])
+            return f"out of the picture: {parts}" if parts else "nobody in the picture"
+    return None
+
+
 def state_from_report(report: dict[str, Any], t_s: float, *, title: str = "") -> OverlayState:
     """The overlay state at media time ``t_s`` implied by a finished report (pure).
 
@@ -139,7 +148,7 @@ def state_from_report(report: dict[str, Any], t_s: float, *, title: str = "") ->
             phase, elapsed = None, None  # the set is over
         return OverlayState(title=title, count=count, count_label="hops", phase=phase, phase_elapsed_s=elapsed,
                             last_gct_ms=last_gct, last_flight_ms=last_fl, last_heel_touch=last_heel,
-                            heel_flash=float(np.clip(flash, 0.0, 1.0)), t_s=t_s)
+                            heel_flash=float(np.clip(flash, 0.0, 1.0)), t_s=t_s, cue=_unseen_at(report, t_s))
     reps = report.get("reps") or []
     sided = any(r.get("side") in ("left", "right") for r in reps) or (ex is not None and ex.single_leg)
     done = [r for r in reps if _f(r.get("end_s")) <= t_s]
@@ -170,6 +179,7 @@ def state_from_report(report: dict[str, Any], t_s: float, *, title: str = "") ->
         if a <= t_s < e:
             phase, elapsed, side = "hold", t_s - a, h.get("side")
             target_s = _f(tg.get("hold_s")) if tg.get("hold_s") is not None else None
+    cue = _unseen_at(report, t_s) or cue
     tc = tg.get("reps")
     return OverlayState(
         title=title, count=len(done), count_label="reps",

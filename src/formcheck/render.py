@@ -200,6 +200,10 @@ def key_numbers(report: dict[str, Any]) -> dict[str, Any]:
             d = [_num(h.get("duration_s")) for h in holds if h.get("side") == side]
             if d:
                 out[f"hold_{side or 'any'}_s"] = round(float(np.nansum(d)), 2)
+    unseen = (report.get("summary") or {}).get("out_of_view")
+    if isinstance(unseen, list):  # reports made before this key existed leave it blank
+        out["out_of_view_s"] = round(sum(max(0.0, _num(u.get("duration_s"))) for u in unseen
+                                         if isinstance(u, dict) and math.isfinite(_num(u.get("duration_s")))), 2)
     return out
 
 

@@ -51,7 +51,7 @@ from formcheck import features as ft
 from formcheck import signals as sg
 from formcheck import skeleton as sk
 from formcheck.exercises import Exercise, Order, RepSpec, Targets
-from formcheck.inview import OutOfView, ViewWatch, out_of_view
+from formcheck.inview import OutOfView, ViewWatch, out_of_view, unseen_cue, watched
 from formcheck.types import Analysis, Event, FormcheckError, Hold, Landmarks, Rep, Side, VideoMeta
 
 log = logging.getLogger(__name__)
@@ -1608,7 +1608,7 @@ def _analyze_reps(lm: Landmarks, exercise: Exercise, targets: Targets) -> Analys
     feat, L, floor, hip_sources = series_features(lm)
     t = lm.t
     # the declared signal's landmarks (a floor start's signal is decided below; its legs are watched either way)
-    unseen = out_of_view(t, lm.xyz, spec.signal, spec.min_dur_s)
+    unseen = out_of_view(t, lm.xyz, watched(spec.signal), spec.min_dur_s)
     spec, from_floor = starting_spec(spec, t, feat)
     exercise = replace(exercise, spec=spec)
     eng, events = _run_engine(lm, spec, feat)
@@ -1634,13 +1634,14 @@ def _analyze_reps(lm: Landmarks, exercise: Exercise, targets: Targets) -> Analys
                        Event("hold_end", h.end_s, {"side": h.side, "duration_s": h.duration_s})]
     else:
         rec_base, tilt_ref = _tilt_baseline(exercise, base, eng.reps)
-        allreps = [_flag_unseen(_rep_record(rr, exercise, targets, rec_base), unseen) for rr in eng.reps]
+        frame_s = float(np.median(np.diff(t))) if len(t) > 1 else 0.0
+        allreps = [_flag_unseen(_rep_record(rr, exercise, targets, rec_base), unseen, frame_s) for rr in eng.reps]
         reps, partial = _split_partial(allreps, spec)
         for r in reps:
             events.append(Event("rep", r.end_s, r.to_dict()))
     summ, fb = _summarize(exercise, targets, reps, partial, holds, view)
     summ["out_of_view"] = [u.to_dict() for u in unseen]
-    fb += [unseen_cue(u) for u in unseen]
+    fb += [unseen_cue(u, "reps") for u in unseen]
     summ["partial"] = [{"start_s": round(r.start_s, 3), "end_s": round(r.end_s, 3),
                         "amplitude": r.extra["amplitude"]} for r in partial]
     summ["rejected_excursions"] = eng.rejected
@@ -1661,20 +1662,12 @@ def _analyze_reps(lm: Landmarks, exercise: Exercise, targets: Targets) -> Analys
     return Analysis(reps=reps, holds=holds, summary=summ, feedback=fb, params=params, events=events)
 
 
-def _flag_unseen(r: Rep, unseen: list[OutOfView]) -> Rep:
-    """``r`` flagged ``out_of_view`` when it shares time with a stretch in which the camera did not see its signal."""
-    if any(u.overlaps(r.start_s, r.end_s) for u in unseen):
+def _flag_unseen(r: Rep, unseen: list[OutOfView], frame_s: float) -> Rep:
+    """``r`` flagged ``out_of_view`` when it shares more than a frame period ``frame_s`` (s) with a stretch in which
+    the camera did not see its signal (a rep timed to end a few ms into one is still at rest there)."""
+    if any(u.overlap_s(r.start_s, r.end_s) > frame_s for u in unseen):
         return replace(r, flags=(*r.flags, "out_of_view"))
     return r
-
-
-def unseen_cue(u: OutOfView) -> str:
-    """The report's line for a stretch the camera did not see (:mod:`formcheck.inview`)."""
-    if not u.parts:
-        return (f"Over {u.start_s:.1f}-{u.end_s:.1f} s nobody was seen ({u.duration_s:.1f} s): reps there could not "
-                "be counted.")
-    return (f"Over {u.start_s:.1f}-{u.end_s:.1f} s {u.what()} ({u.duration_s:.1f} s): reps there may be missed or "
-            "mistimed. Keep the whole body in view.")
 
 
 # ----------------------------------------------------------------------------------------------
@@ -1734,7 +1727,7 @@ class OnlineRepDetector:
         self._floor = float("nan")
         self._reps: list[Rep] = []
         # the declared signal's landmarks, as offline (a floor start's signal is decided later)
-        self._view = ViewWatch(self.spec.signal, self.spec.min_dur_s)
+        self._view = ViewWatch(watched(self.spec.signal), self.spec.min_dur_s)
         self._t_last = -math.inf
 
     def update(self, t_s: float, xyz: NDArray[np.float32], visibility: NDArray[np.float32]) -> list[Event]:
@@ -1822,7 +1815,7 @@ class OnlineRepDetector:
                 continue
             # the bar tilt against the typical bottom of the reps so far, as offline once there are enough of them
             r = _rep_record(rr, self.exercise, self.targets, _tilt_baseline(self.exercise, {}, self.engine.reps)[0])
-            r = _flag_unseen(r, self._view.so_far(self._t_last))
+            r = _flag_unseen(r, self._view.so_far(self._t_last), 1.0 / self.meta.fps)
             self._reps.append(r)
             d = r.to_dict()
             d["index"] = len(self._reps)
