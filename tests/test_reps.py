@@ -242,6 +242,15 @@ def test_heel_drops_after_18_s_of_the_30_s_lunge_hold() -> None:
     assert a.holds[1].extra["heel_drop_s"] is None and abs(a.holds[1].extra["heel_raised_s"] - 25.0) < 0.3
     assert "Left leg: heel dropped after 18 s of the 30 s hold." in a.feedback
     assert any("Right leg: held 25 s of the 30 s target" in c for c in a.feedback)
+    assert [h.extra["out_of_view_s"] for h in a.holds] == [0.0, 0.0]
+    # the feet below the picture for 4 s of the right hold: the hold says how much of it the camera did not see
+    q = clip.truth["holds"][1]
+    xyz = clip.lm.xyz.copy()
+    m = (clip.lm.t >= q["start_s"] + 5.0) & (clip.lm.t < q["start_s"] + 9.0)
+    xyz[np.ix_(m, [sk.LEFT_HEEL, sk.RIGHT_HEEL, sk.LEFT_FOOT_INDEX, sk.RIGHT_FOOT_INDEX], [1])] = 1.02
+    b = analyze(replace(clip.lm, xyz=xyz), "lunge_heel_raise_hold")
+    assert b.holds[0].extra["out_of_view_s"] == 0.0 and abs(b.holds[1].extra["out_of_view_s"] - 4.0) < 0.05
+    assert any("the feet were out of the picture (4.0 s)" in c for c in b.feedback)
 
 
 @pytest.mark.parametrize("fps", [30.0, 60.0])
@@ -727,3 +736,10 @@ def test_the_live_driver_learns_the_sets_movement_shape_from_its_reps() -> None:
     assert len(on) == 5
     for d, q in list(zip(on, clip.truth["reps"], strict=True))[1:]:
         assert abs(d["eccentric_s"] - q["eccentric_s"]) < 0.25 and abs(d["concentric_s"] - q["concentric_s"]) < 0.25
+
+
+def test_grid_minimum_finds_the_vertex_between_grid_points_and_stays_at_the_edges() -> None:
+    grid = np.asarray(reps_mod.SHAPE_GRID)
+    costs = np.stack([(grid - 1.2) ** 2 + 5.0, (grid - 3.4) ** 2])  # a vertex inside, one beyond the grid's end
+    a1, a2 = reps_mod._grid_minimum(costs)
+    assert a1 == pytest.approx(1.2) and a2 == grid[-1]

@@ -1,10 +1,11 @@
-"""Stretches of a set in which the camera did not see what the rep engine measures.
+"""Stretches of a set in which the camera did not see what the analysis measures.
 
 A rep exercise is read from a few landmarks (:data:`formcheck.features.SIGNAL_LANDMARKS`: the hips, knees and ankles
-of a squat, the heels and toes of a calf raise). When some of them leave the picture (the athlete walks towards the
-camera, steps to the side, or the camera is too close) MediaPipe still returns them, extrapolated outside the image,
-and the driving signal becomes a guess: reps there are missed or mistimed without any sign in the numbers. This
-module finds those stretches so that the report says so instead of silently counting fewer reps.
+of a squat, the heels and toes of a calf raise), ground contacts from the feet. When some of them leave the picture
+(the athlete walks towards the camera, steps to the side, or the camera is too close) MediaPipe still returns them,
+extrapolated outside the image, and the signal becomes a guess: reps and contacts there are missed or mistimed without
+any sign in the numbers. This module finds those stretches so that the report says so instead of silently counting
+fewer.
 
 One algorithm, two drivers: :class:`ViewWatch` takes one frame at a time (live mode emits a cue when a stretch has
 lasted long enough to hide a rep) and :func:`out_of_view` runs the same watcher over a whole series.
@@ -33,6 +34,12 @@ PART_OF: dict[int, str] = {
 """Landmark index -> the body part named in the report."""
 
 _PART_ORDER = ("shoulders", "hands", "hips", "knees", "feet")
+
+JOIN_MAX_S = 0.5
+"""A return to view shorter than this (s), and shorter than the stretch minimum, joins the stretches either side: an
+athlete at the edge of the picture flickers in and out, and a shorter look shows no whole rep. Capped so that the
+isolated dropped frames of a long set (1 % of frames, every few seconds) do not chain into one stretch when the
+minimum is long (a 3 s hold)."""
 
 _EPS_S = 1e-9
 """Slack (s) in the length comparisons: frame times are sums of periods (7.6 - 7.0 is 0.5999999999999996)."""
@@ -69,7 +76,7 @@ class OutOfView:
         return max(0.0, min(end_s, self.end_s) - max(start_s, self.start_s))
 
     def what(self) -> str:
-        """Words for the report: ``"the feet and knees were"`` or ``"nobody was seen"``."""
+        """Words for the report: ``"the knees and feet were out of the picture"`` or ``"nobody was seen"``."""
         if not self.parts:
             return "nobody was seen"
         names = list(self.parts)
@@ -118,18 +125,18 @@ class ViewWatch:
     """Frame-by-frame watcher of the driving signal's landmarks leaving the picture.
 
     A frame is *in view* when a person is detected and every watched landmark lies inside the image. A stretch runs
-    from the first frame not in view to the first frame of a return to view that lasts at least ``min_s`` (a shorter
-    return shows no whole rep or contact either, so the two sides are one stretch), and is kept when it lasts at least
-    ``min_s``. Frames with nobody detected before the first detection (the athlete not yet there) start no stretch,
-    and those after the last detection are dropped from the last one (walking away at the end).
+    from the first frame not in view to the first frame of a return to view that lasts at least ``min_s`` or
+    :data:`JOIN_MAX_S`, whichever is shorter (a shorter return shows no whole rep or contact either, so the two sides
+    are one stretch), and is kept when it lasts at least ``min_s``. Frames with nobody detected before the first
+    detection (the athlete not yet there) start no stretch, and those after the last detection are dropped from the
+    last one (walking away at the end).
 
     Parameters
     ----------
     landmarks : tuple of int
         The landmarks watched: a rep exercise's driving signal's (:func:`watched`), the feet for contacts.
     min_s : float
-        Shortest stretch reported, and shortest return to view that ends one (s): the exercise's shortest rep, the
-        least that can go missing in it.
+        Shortest stretch reported (s): the exercise's shortest rep, the least that can go missing in it.
     """
 
     def __init__(self, landmarks: tuple[int, ...], min_s: float) -> None:
@@ -138,6 +145,7 @@ class ViewWatch:
         if not min_s > 0:
             raise ValueError(f"ViewWatch: expected min_s > 0, got {min_s}")
         self.min_s = float(min_s)
+        self._join_s = min(self.min_s, JOIN_MAX_S)
         self._idx = tuple(landmarks)
         self._stretches: list[OutOfView] = []
         self._t0: float | None = None  # first frame of the open stretch
@@ -161,7 +169,7 @@ class ViewWatch:
                 if self._t0 is not None:
                     if self._back_t is None:
                         self._back_t = t_s
-                    elif t_s - self._back_t >= self.min_s - _EPS_S:
+                    elif t_s - self._back_t >= self._join_s - _EPS_S:
                         self._close(self._back_t)
                 return None
             self._parts_seen |= {PART_OF[i] for i, o in zip(self._idx, out, strict=True) if o}
@@ -204,9 +212,9 @@ class ViewWatch:
         return tuple(p for p in _PART_ORDER if p in self._parts_seen)
 
     def _close(self, end_s: float) -> None:
-        assert self._t0 is not None
-        if end_s - self._t0 >= self.min_s - _EPS_S:
-            self._stretches.append(OutOfView(self._t0, end_s, self._parts()))
+        t0 = self._t0
+        if t0 is not None and end_s - t0 >= self.min_s - _EPS_S:
+            self._stretches.append(OutOfView(t0, end_s, self._parts()))
         self._t0, self._back_t = None, None
         self._parts_seen = set()
 

@@ -51,7 +51,7 @@ from formcheck import features as ft
 from formcheck import signals as sg
 from formcheck import skeleton as sk
 from formcheck.exercises import Exercise, Order, RepSpec, Targets
-from formcheck.inview import OutOfView, ViewWatch, out_of_view, unseen_cue, watched
+from formcheck.inview import FEET, OutOfView, ViewWatch, out_of_view, unseen_cue, watched
 from formcheck.types import Analysis, Event, FormcheckError, Hold, Landmarks, Rep, Side, VideoMeta
 
 log = logging.getLogger(__name__)
@@ -1310,8 +1310,8 @@ def _grid_minimum(costs: FloatArray) -> tuple[float, float]:
         if 0 < k < len(grid) - 1:
             den = c[k - 1] - 2 * c[k] + c[k + 1]
             if den > 0:
-                al = float(np.clip(grid[k] + 0.5 * (grid[1] - grid[0]) * (c[k - 1] - c[k + 1]) / den,
-                                   grid[k - 1], grid[k + 1]))
+                step = grid[k + 1] - grid[k]  # the grid is evenly spaced
+                al = float(np.clip(grid[k] + 0.5 * step * (c[k - 1] - c[k + 1]) / den, grid[k - 1], grid[k + 1]))
         out.append(al)
     return out[0], out[1]
 
@@ -1647,7 +1647,7 @@ def _analyze_reps(lm: Landmarks, exercise: Exercise, targets: Targets) -> Analys
     feat, L, floor, hip_sources = series_features(lm)
     t = lm.t
     # the declared signal's landmarks (a floor start's signal is decided below; its legs are watched either way)
-    unseen = out_of_view(t, lm.xyz, watched(spec.signal), spec.min_dur_s)
+    unseen = out_of_view(t, lm.xyz, _watched(spec), spec.min_dur_s)
     spec, from_floor = starting_spec(spec, t, feat)
     exercise = replace(exercise, spec=spec)
     eng, events = _run_engine(lm, spec, feat)
@@ -1667,7 +1667,7 @@ def _analyze_reps(lm: Landmarks, exercise: Exercise, targets: Targets) -> Analys
     tilt_ref: str | None = None
     if spec.hold:
         # foot pitch is judged against a flat foot (0°): in a lunge stance the rest frames have one foot on its toes
-        holds = [_hold_record(rr, exercise, targets, {}) for rr in eng.reps]
+        holds = [_hold_unseen(_hold_record(rr, exercise, targets, {}), unseen) for rr in eng.reps]
         for h in holds:
             events += [Event("hold_start", h.start_s, {"side": h.side}),
                        Event("hold_end", h.end_s, {"side": h.side, "duration_s": h.duration_s})]
@@ -1699,6 +1699,20 @@ def _analyze_reps(lm: Landmarks, exercise: Exercise, targets: Targets) -> Analys
             f"{('left', 'right')[lm.foot_pitch.foot]} shoe registered on the video"
         params["pitch_deadband_deg"] = _deadband(lm, spec)
     return Analysis(reps=reps, holds=holds, summary=summ, feedback=fb, params=params, events=events)
+
+
+def _watched(spec: RepSpec) -> tuple[int, ...]:
+    """The landmarks whose leaving the picture is reported: the driving signal's, and for a hold the feet too (its
+    heel-raise check reads them)."""
+    base = watched(spec.signal)
+    return base + tuple(i for i in FEET if i not in base) if spec.hold else base
+
+
+def _hold_unseen(h: Hold, unseen: list[OutOfView]) -> Hold:
+    """``h`` with ``out_of_view_s``: how long (s) of it the camera did not see the landmarks it is read from (its heel
+    and knee readings there are guesses)."""
+    unseen_s = sum(u.overlap_s(h.start_s, h.end_s) for u in unseen)
+    return replace(h, extra={**h.extra, "out_of_view_s": round(unseen_s, 3)})
 
 
 def _flag_unseen(r: Rep, unseen: list[OutOfView], frame_s: float) -> Rep:
@@ -1768,7 +1782,7 @@ class OnlineRepDetector:
         self._floor = float("nan")
         self._reps: list[Rep] = []
         # the declared signal's landmarks, as offline (a floor start's signal is decided later)
-        self._view = ViewWatch(watched(self.spec.signal), self.spec.min_dur_s)
+        self._view = ViewWatch(_watched(self.spec), self.spec.min_dur_s)
         self._t_last = -math.inf
 
     def update(self, t_s: float, xyz: NDArray[np.float32], visibility: NDArray[np.float32]) -> list[Event]:
@@ -1850,7 +1864,7 @@ class OnlineRepDetector:
                 continue
             rr = self.engine.reps[e.data["index"]]
             if self.spec.hold:
-                h = _hold_record(rr, self.exercise, self.targets, {})
+                h = _hold_unseen(_hold_record(rr, self.exercise, self.targets, {}), self._view.so_far(self._t_last))
                 out += [Event("hold_start", h.start_s, {"side": h.side}),
                         Event("hold_end", h.end_s, h.to_dict())]
                 continue
