@@ -103,6 +103,8 @@ def test_eccentric_shorter_than_target_is_not_met() -> None:
     unseen["summary"]["out_of_view"] = [{"start_s": 2.0, "end_s": 3.5, "duration_s": 1.5, "parts": ["feet"]},
                                         {"start_s": 9.0, "end_s": 9.75, "duration_s": 0.75, "parts": []}]
     assert render.key_numbers(unseen)["out_of_view_s"] == 2.25
+    assert (2.0, "Out of the picture (feet) for 1.5 s") in render.moments(unseen)
+    assert (9.0, "Nobody in the picture for 0.8 s") in render.moments(unseen)
     unseen["summary"].pop("out_of_view")  # a report from before the key: blank, not "0 s out of view"
     assert "out_of_view_s" not in render.key_numbers(unseen)
 

@@ -356,8 +356,9 @@ def moments(report: dict[str, Any]) -> list[tuple[float, str]]:
             side = f" ({r.get('side')})" if r.get("side") else ""
             out.append((_num(r.get("start_s")), f"Rep {i + 1}{side}: {', '.join(str(f) for f in flags)}"))
     for u in (report.get("summary") or {}).get("out_of_view") or []:
-        what = ", ".join(u.get("parts") or []) or "nobody"
-        out.append((_num(u.get("start_s")), f"Out of the picture ({what}) for {_s(_num(u.get('duration_s')), 1)} s"))
+        parts, dur = ", ".join(u.get("parts") or []), _s(_num(u.get("duration_s")), 1)
+        out.append((_num(u.get("start_s")), f"Out of the picture ({parts}) for {dur} s" if parts else
+                    f"Nobody in the picture for {dur} s"))
     for h in report.get("holds") or []:
         side = f" ({h.get('side')})" if h.get("side") else ""
         out.append((_num(h.get("start_s")), f"Hold{side} starts ({_s(_num(h.get('duration_s')), 1)} s)"))
