@@ -395,9 +395,9 @@ class RepEngine:
         Dead band of the driving signal's measurement (signal units), for the phase uncertainty
         (:func:`phase_duration_sigma_s`); 0 for landmark signals.
     pool_shape : bool
-        Refit each rep, from the second model-fitted one on, with the shape that fits the reps so far best
-        (:func:`_grid_minimum` of their summed :func:`_shape_costs`): the live driver's version of the offline
-        :func:`_common_shape`, which needs the whole set.
+        Refit each model-fitted rep with the shape that fits the reps so far best, itself included
+        (:func:`_grid_minimum` of their summed :func:`_shape_costs`; ``shape`` only places the first fit): the live
+        driver's version of the offline :func:`_common_shape`, which needs the whole set.
 
     Notes
     -----
@@ -625,11 +625,10 @@ class RepEngine:
         if self.refine:
             _refine(rr, self.shape)
             if self.pool_shape and rr.timing == "model_fit":
-                # live: the shape pooled over the reps so far, as offline over the whole set (rep 1 keeps ``shape``)
+                # live: the shape pooled over the reps so far (rep 1: its own best shape), as offline over the set
                 self._shape_cost += _shape_costs(rr)
                 self._n_pooled += 1
-                if self._n_pooled >= 2:
-                    _refine(rr, _grid_minimum(self._shape_cost))
+                _refine(rr, _grid_minimum(self._shape_cost))
         dur = rr.end_s - rr.start_s
         if not (self.spec.min_dur_s <= dur <= self.spec.max_dur_s):
             self.rejected.append({"reason": "duration", "start_s": round(rr.start_s, 3), "end_s": round(rr.end_s, 3),
@@ -1748,8 +1747,8 @@ class _Causal:
 
 
 LIVE_SHAPE = (1.3, 1.3)
-"""Profile shape (``alpha`` of :func:`ease`) of both phases of the live driver's first rep (close to a cosine ease);
-later reps use the shape pooled over the reps so far (:func:`_grid_minimum`)."""
+"""Profile shape (``alpha`` of :func:`ease`) of the live driver's first fit of each rep (close to a cosine ease), which
+places the phases; the rep is then refitted with the shape pooled over the reps so far (:func:`_grid_minimum`)."""
 
 
 class OnlineRepDetector:
@@ -1766,9 +1765,9 @@ class OnlineRepDetector:
         self.targets = targets
         self.spec = _spec(exercise)
         # Live budget: the phase fit runs on the frame that completes a rep. A fixed, cosine-like profile
-        # (alpha 1.3) needs one least-squares start per phase instead of three; from the second fitted rep on the
-        # rep is refitted with the shape pooled over the reps so far (14 more fixed-shape fits: 20 -> 50-80 ms on that
-        # one frame, rendered deadlifts), as the offline driver refits every rep with the set's own shape.
+        # (alpha 1.3) places the phases with one least-squares start per phase; the rep is then refitted with the
+        # shape pooled over the reps so far, itself included (14 more fixed-shape fits: 20 -> 50-80 ms on that one
+        # frame, rendered deadlifts), as the offline driver refits every rep with the set's own shape.
         self.engine = RepEngine(self.spec, shape=LIVE_SHAPE, pool_shape=True)
         self.filter = _Causal(self.spec.cutoff_hz, meta.fps)
         # a spec that may start at the bottom is decided from the first frames (starting_spec), then replayed
