@@ -2102,10 +2102,10 @@ def _hops_text(hops: list[int]) -> str:
 
 
 def _feedback(contacts: list[Contact], det: OnlineContactDetector, dt: float, ex: Exercise,
-              out: list[OutOfView] | None = None) -> list[str]:
-    unseen = [unseen_cue(u, "contacts") for u in (det.out_of_view if out is None else out)]
+              unseen: list[OutOfView] | None = None) -> list[str]:
+    unseen_cues = [unseen_cue(u, "contacts") for u in (det.out_of_view if unseen is None else unseen)]
     if not contacts:
-        return ["No ground contacts found: film the whole body, feet included, from the side.", *unseen]
+        return ["No ground contacts found: film the whole body, feet included, from the side.", *unseen_cues]
     cues: list[str] = []
     gct = np.array([c.gct_s for c in contacts])
     prec = float(np.median(np.sqrt(np.array([c.touchdown_unc_s**2 + c.takeoff_unc_s**2 for c in contacts]))))
@@ -2141,4 +2141,4 @@ def _feedback(contacts: list[Contact], det: OnlineContactDetector, dt: float, ex
     if np.isfinite(dt) and dt > 1 / 100:
         cues.append(f"Timing precision about ±{1000 * prec:.0f} ms at {1 / dt:.0f} fps: film at 120-240 fps for "
                     "contact times to a few ms.")
-    return cues + unseen
+    return cues + unseen_cues
