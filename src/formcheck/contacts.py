@@ -40,7 +40,7 @@ from numpy.typing import NDArray
 
 from formcheck import skeleton as sk
 from formcheck.exercises import Exercise
-from formcheck.inview import FEET, OutOfView, ViewWatch, out_of_view, unseen_cue
+from formcheck.inview import FEET, OutOfView, ViewWatch, live_cue, out_of_view, unseen_cue
 from formcheck.signals import match_nearest, runs
 from formcheck.types import (
     Analysis,
@@ -483,8 +483,7 @@ class OnlineContactDetector:
         u = self._view.push(float(t_s), xyz)
         events = self._update(t_s, xyz, visibility)
         if u is not None:
-            events.append(Event("cue", float(t_s), {"text": f"{u.what().capitalize()}: keep them in view."
-                                                    if u.parts else "Nobody in the picture."}))
+            events.append(Event("cue", float(t_s), {"text": live_cue(u, "them")}))
         if self._pending:
             events = self._pending + events
             self._pending = []

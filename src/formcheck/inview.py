@@ -116,7 +116,11 @@ def outside_picture(xyz: NDArray[np.floating], landmarks: tuple[int, ...]) -> ND
     (..., k) bool, one column per landmark in ``landmarks`` order; False where a coordinate is missing (NaN: nobody
     detected).
     """
-    p = np.asarray(xyz, np.float64)[..., list(landmarks), :2]
+    return _outside(np.asarray(xyz, np.float64)[..., list(landmarks), :2])
+
+
+def _outside(p: NDArray[np.float64]) -> NDArray[np.bool_]:
+    """(..., k) True where a point ``(..., k, 2)`` (normalised) lies outside the image; False where it is NaN."""
     with np.errstate(invalid="ignore"):
         return np.asarray(np.any((p < 0.0) | (p > 1.0), axis=-1))
 
@@ -147,6 +151,7 @@ class ViewWatch:
         self.min_s = float(min_s)
         self._join_s = min(self.min_s, JOIN_MAX_S)
         self._idx = tuple(landmarks)
+        self._cols = list(self._idx)
         self._stretches: list[OutOfView] = []
         self._t0: float | None = None  # first frame of the open stretch
         self._back_t: float | None = None  # first frame of the current return to view, while the stretch is open
@@ -161,10 +166,10 @@ class ViewWatch:
         a live driver should tell the athlete.
         """
         t_s = float(t_s)
-        person = xyz is not None and bool(np.all(np.isfinite(np.asarray(xyz)[list(self._idx), :2])))
-        if person:
+        p = None if xyz is None else np.asarray(xyz, np.float64)[self._cols, :2]  # indexed once per frame
+        if p is not None and bool(np.all(np.isfinite(p))):
             self._last_person_t = t_s
-            out = outside_picture(np.asarray(xyz), self._idx)
+            out = _outside(p)
             if not out.any():
                 if self._t0 is not None:
                     if self._back_t is None:
@@ -217,6 +222,11 @@ class ViewWatch:
             self._stretches.append(OutOfView(t0, end_s, self._parts()))
         self._t0, self._back_t = None, None
         self._parts_seen = set()
+
+
+def live_cue(u: OutOfView, keep: str) -> str:
+    """The live cue when a stretch reaches its minimum; ``keep`` says what to keep in view (``"the whole body"``)."""
+    return f"{u.what().capitalize()}: keep {keep} in view." if u.parts else "Nobody in the picture."
 
 
 def unseen_cue(u: OutOfView, items: str) -> str:

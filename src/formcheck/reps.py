@@ -51,7 +51,7 @@ from formcheck import features as ft
 from formcheck import signals as sg
 from formcheck import skeleton as sk
 from formcheck.exercises import Exercise, Order, RepSpec, Targets
-from formcheck.inview import FEET, OutOfView, ViewWatch, out_of_view, unseen_cue, watched
+from formcheck.inview import FEET, OutOfView, ViewWatch, live_cue, out_of_view, unseen_cue, watched
 from formcheck.types import Analysis, Event, FormcheckError, Hold, Landmarks, Rep, Side, VideoMeta
 
 log = logging.getLogger(__name__)
@@ -1788,9 +1788,7 @@ class OnlineRepDetector:
         """Feed one frame (call it for every frame, also with nobody detected)."""
         self._t_last = float(t_s)
         u = self._view.push(float(t_s), xyz)
-        cue = [] if u is None else [Event("cue", float(t_s), {"text": f"{u.what().capitalize()}: keep the whole "
-                                                                      "body in view." if u.parts else
-                                                                      "Nobody in the picture."})]
+        cue = [] if u is None else [Event("cue", float(t_s), {"text": live_cue(u, "the whole body")})]
         return cue + self._update(float(t_s), xyz, visibility)
 
     def _update(self, t_s: float, xyz: NDArray[np.float32], visibility: NDArray[np.float32]) -> list[Event]:
