@@ -285,3 +285,32 @@ def test_a_stretch_the_registration_spent_on_a_wrong_solution_is_dropped_and_a_f
     # a series without jumps comes back as it was
     same, n_same = footpitch.drop_lost_stretches(lm, FootPitchSeries(1, good, np.ones_like(good)))
     assert n_same == 0 and np.array_equal(same.pitch_deg, good)
+
+
+def test_a_step_up_measures_the_foot_on_the_box_whichever_label_it_has() -> None:
+    # a 0.5 s stand, then two drives of 12 frames: the foot on the box is held 15° heel-up on the first (the
+    # right-labelled ankle higher), flat on the second (the left-labelled ankle higher); in between, 6 flat frames
+    pitches = np.concatenate([np.zeros(30), np.full(12, 15.0), np.zeros(6), np.zeros(12)])
+    lm, frames = _set(pitches, seed=2)
+    xyz = lm.xyz.copy()
+    for side in ("left", "right"):  # ankles above the heels: the trailing foot's 40 px lower (on the floor)
+        xyz[:, sk.SIDE_INDEX[side]["ankle"], :2] = xyz[:, sk.SIDE_INDEX[side]["heel"], :2] - [0.0, 10.0 / H]
+    xyz[30:42, sk.SIDE_INDEX["left"]["ankle"], 1] += 40.0 / H
+    xyz[48:60, sk.SIDE_INDEX["right"]["ankle"], 1] += 40.0 / H
+    lm = dataclasses.replace(lm, xyz=xyz)
+    windows = [(float(lm.t[30]), float(lm.t[41])), (float(lm.t[48]), float(lm.t[59]))]
+    plan = footpitch.box_plan(lm, windows, stand_s=0.25)
+    assert plan is not None and plan.foot == 1 and plan.feet == (1, 0)
+    meter = footpitch.PitchMeter(lm, plan)
+    for k in sorted(plan.frames_needed()):
+        meter.push(k, frames[k])
+    got = meter.result()
+    assert list(got.foot) == [1, 0] and (got.n_frames >= 10).all()
+    # the left foot's landmarks sit 3 px higher on the same shoe: registered from there, it still reads the shoe
+    assert abs(got.min_pitch_deg[0] - 15.0) <= 0.3 + 0.07 * 15.0 and abs(got.min_pitch_deg[1]) <= 0.3
+    assert footpitch.box_plan(lm, windows, stand_s=float("nan")) is None  # no stand: no template
+
+
+def test_a_plan_with_a_foot_per_contact_must_name_one_for_each() -> None:
+    with pytest.raises(ValueError, match="2 feet for 1 contacts"):
+        footpitch.PitchPlan(0, (0, 3), (0, 0, 10, 10), np.zeros(2), np.ones(2), [(0.0, 0.1, 3, 6)], (0, 1))

@@ -14,7 +14,7 @@ from formcheck import skeleton as sk
 from formcheck.analysis import analyze, make_online
 from formcheck.exercises import get_exercise
 from formcheck.reps import RawRep, _rep_record, ease, fit_phase
-from formcheck.types import FootPitchSeries, HipTrack, Landmarks, Rep
+from formcheck.types import FootPitchSeries, HipTrack, Landmarks, Rep, ShoePitch
 
 
 def _match(reps, truth):  # type: ignore[no-untyped-def]
@@ -227,6 +227,42 @@ def test_step_up_heel_not_on_box_on_second_rep() -> None:
     assert [r.side for r in a.reps] == ["left", "left", "right", "right"]
     assert [r.extra["heel_on_box"] for r in a.reps] == [True, False, True, True]
     assert all(abs(r.extra["step_up_s"] - 0.8) < 0.1 for r in a.reps)
+
+
+
+def test_the_lead_shoe_measured_on_the_box_decides_the_heel_where_the_landmarks_misjudge_it() -> None:
+    # the model's foot pitch says "heel off" on rep 1 (a heel-on rep) and "heel on" on rep 2 (kept up): what
+    # MediaPipe does on rendered step-ups (a flat foot on the box read at up to 12.4°, a heel kept 17° up at 11.7°)
+    spec = [("left", True), ("left", False), ("right", True), ("right", True)]
+    clip = make_clip("stomping_lunge_step_up", [Plan(1.0, 0.5, 0.8, side=s, heel_on_box=h) for s, h in spec],
+                     first="con", seed=9)
+    plain = analyze(clip.lm, "stomping_lunge_step_up")
+    assert plain.params["heel_on_box_source"] == "landmarks"
+    wins = reps_mod.box_windows(plain.reps)
+    assert all(r.start_s == w0 < w1 < r.extra["bottom_reached_s"] for r, (w0, w1) in zip(plain.reps, wins,
+                                                                                              strict=True))
+    # rows as the shoe registration gives them: heel-on reps near flat, the kept-up heel at 16.8°, the last rep
+    # unmeasured (NaN: too few frames registered), and a row of a window nowhere near a rep
+    w = [*wins, (30.0, 30.3)]
+    shoe = ShoePitch([a for a, _ in w], [b for _, b in w], [0, 0, 1, 1, 1], [-1.3, 16.8, 4.5, np.nan, 20.0],
+                     [1.0, 1.0, 1.2, np.nan, 1.0], [a for a, _ in w], [9, 9, 9, 0, 9])
+    doctored = [replace(r, flags=(("heel_off_box",) if i == 0 else ()),
+                        extra={**r.extra, "foot_pitch_on_box_deg": (13.0 if i == 0 else 11.0),
+                               "heel_on_box": i != 0}) for i, r in enumerate(plain.reps)]
+    got, n = reps_mod.box_heels(doctored, shoe)
+    assert n == 3
+    assert [r.extra["heel_on_box"] for r in got] == [True, False, True, True]
+    assert [("heel_off_box" in r.flags) for r in got] == [False, True, False, False]
+    assert [r.extra.get("heel_method") for r in got] == ["shoe pitch"] * 3 + [None]  # the last keeps the landmarks'
+    assert got[0].extra["foot_pitch_on_box_landmark_deg"] == 13.0 and got[0].extra["foot_pitch_on_box_deg"] == -1.3
+    assert got[1].extra["heel_on_box_confidence"] > 0.99 and got[1].extra["heel_on_box_foot"] == "left"
+    # 4.5 ± 1.2° is 1.5° under the 6° threshold: heel on, but not certainly
+    assert 0.85 < got[2].extra["heel_on_box_confidence"] < 0.95
+    # through the analysis: the landmarks carry the shoe rows, and the report says where the call came from
+    a = analyze(replace(clip.lm, shoe_pitch=shoe), "stomping_lunge_step_up")
+    assert [r.extra["heel_on_box"] for r in a.reps] == [True, False, True, True]
+    assert a.params["heel_on_box_source"].startswith("lead shoe registered on the video (3 of 4 reps)")
+    assert any("heel did not land on the box (foot pitch 17°)" in c for c in a.feedback)
 
 
 def test_heel_drops_after_18_s_of_the_30_s_lunge_hold() -> None:
@@ -743,3 +779,22 @@ def test_grid_minimum_finds_the_vertex_between_grid_points_and_stays_at_the_edge
     costs = np.stack([(grid - 1.2) ** 2 + 5.0, (grid - 3.4) ** 2])  # a vertex inside, one beyond the grid's end
     a1, a2 = reps_mod._grid_minimum(costs)
     assert a1 == pytest.approx(1.2) and a2 == grid[-1]
+
+
+def test_a_small_movement_long_before_the_phase_is_not_its_first_sub_movement() -> None:
+    # a rise window that starts with the previous rep's tail (a 0.06 L shift as the lead foot steps off the box),
+    # 1.5 s still, then the 0.4 L rise: a two-step fit takes the shift as the first sub-movement
+    t = np.arange(0.0, 3.4, 1 / 60)
+    x = 0.06 * ease((t - 0.3) / 0.4, 1.0) + 0.4 * ease((t - 2.2) / 0.8, 1.0)
+    fit = reps_mod.fit_submovements(t, x, 2.0, 1.2, 2)
+    assert fit is not None
+    bounds, inc, _ = fit
+    assert abs(bounds[0, 0] - 0.3) < 0.05 and abs(bounds[1, 0] - 2.2) < 0.05
+    b0, i0 = reps_mod._one_chain(bounds, inc, 0)  # a first phase starts after the long still gap
+    assert b0.shape == (1, 2) and abs(b0[0, 0] - 2.2) < 0.05 and abs(i0[0] - 0.4) < 0.01
+    b1, _ = reps_mod._one_chain(bounds, inc, 1)  # a second phase ends before it
+    assert b1.shape == (1, 2) and abs(b1[0, 1] - 0.7) < 0.05
+    # sub-movements that follow each other within the allowed gap stay one phase
+    x2 = 0.1 * ease((t - 1.5) / 0.4, 1.0) + 0.3 * ease((t - 2.2) / 0.8, 1.0)
+    fit2 = reps_mod.fit_submovements(t, x2, 1.5, 1.5, 2)
+    assert fit2 is not None and reps_mod._one_chain(fit2[0], fit2[1], 0)[0].shape == (2, 2)

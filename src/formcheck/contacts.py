@@ -41,7 +41,7 @@ from numpy.typing import NDArray
 from formcheck import skeleton as sk
 from formcheck.exercises import Exercise
 from formcheck.inview import FEET, OutOfView, ViewWatch, live_cue, out_of_view, unseen_cue
-from formcheck.signals import match_nearest, runs
+from formcheck.signals import margin_confidence, match_nearest, runs
 from formcheck.types import (
     Analysis,
     Contact,
@@ -1220,7 +1220,7 @@ def heel_decision(
     # the reference's error is common to every frame of the window: it does not average out
     sig_deg = math.hypot(sig_win, best_ref)
     delta = p.heel_pitch_deg - best
-    conf = _margin_confidence(delta, sig_deg)
+    conf = margin_confidence(delta, sig_deg)
     if not calibrated:
         conf = min(conf, p.uncalibrated_conf_max)
     out.update(heel_touch=bool(delta > 0), heel_confidence=round(conf, 3),
@@ -1229,12 +1229,6 @@ def heel_decision(
                heel_window_sigma_deg=round(sig_win, 3), heel_observable=True,
                heel_judged=calibrated, heel_feet=[_SIDES[f] for f, *_ in feet])
     return out
-
-
-def _margin_confidence(delta: float, sigma: float) -> float:
-    """Confidence in a call made on a ``delta`` margin over its threshold with one-sigma uncertainty ``sigma``:
-    the normal probability that the margin's sign is right."""
-    return 0.5 * (1.0 + math.erf(abs(delta) / (max(sigma, 1e-3) * math.sqrt(2.0))))
 
 
 # ====================================================================== offline refinement
@@ -1948,7 +1942,7 @@ def apply_shoe_pitch(contacts: list[Contact], pitch: ShoePitch, p: ContactParams
             out.append(dataclasses.replace(c, extra=c.extra | {"heel_shoe_pitch_rejected_deg": round(v, 2)}))
             continue
         delta = p.heel_pitch_deg - v
-        conf = _margin_confidence(delta, sig)
+        conf = margin_confidence(delta, sig)
         extra = dict(c.extra)
         extra.update(heel_touch_landmark=c.heel_touch, heel_confidence_landmark=c.heel_confidence,
                      min_pitch_landmark_deg=c.extra.get("min_pitch_deg"), min_pitch_deg=round(v, 2),

@@ -28,6 +28,7 @@ as a stream keyed by frame index (:class:`PitchMeter`), only small crops are hel
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -107,6 +108,8 @@ class PitchPlan:
         The foot's heel and toe on the stand (px, median over the stand frames).
     contacts : list of (touchdown_s, takeoff_s, a, b)
         Each contact and its frame index range ``[a, b)``.
+    feet : tuple of int
+        The foot measured in each contact (0 left, 1 right; :func:`box_plan`); empty: ``foot`` in every one.
     """
 
     foot: int
@@ -115,6 +118,15 @@ class PitchPlan:
     heel_px: FloatArray
     toe_px: FloatArray
     contacts: list[tuple[float, float, int, int]] = field(default_factory=list)
+    feet: tuple[int, ...] = ()
+
+    def __post_init__(self) -> None:
+        if self.feet and len(self.feet) != len(self.contacts):
+            raise ValueError(f"PitchPlan.feet: {len(self.feet)} feet for {len(self.contacts)} contacts")
+
+    def foot_of(self, n: int) -> int:
+        """The foot measured in contact ``n``."""
+        return self.feet[n] if self.feet else self.foot
 
     @property
     def foot_px(self) -> float:
@@ -219,9 +231,9 @@ class PitchMeter:
         self.plan = p
         self.t = lm.t
         px = lm.xy_px()
-        self.heel = px[:, _HEELS[p.foot]]
-        self.toe = px[:, _TOES[p.foot]]
-        self.legs = (px[:, _KNEES[p.foot]], px[:, _ANKLES[p.foot]])
+        self.heel = px[:, list(_HEELS)]  # (T, 2 feet, 2)
+        self.toe = px[:, list(_TOES)]
+        self.legs = (px[:, list(_KNEES)], px[:, list(_ANKLES)])
         self._contact_of: dict[int, int] = {}
         for n, (_, _, a, b) in enumerate(p.contacts):
             for k in range(a, b):
@@ -237,8 +249,9 @@ class PitchMeter:
             patch = image[y0:y1, x0:x1].astype(np.float64)
             self._stand_sum = patch if self._stand_sum is None else self._stand_sum + patch
             self._stand_n += 1
-        if idx in self._contact_of and np.isfinite(self.toe[idx]).all():
-            got = _crop(image, self.plan.box, self.toe[idx] - self.plan.toe_px, SEARCH_FOOT * self.plan.foot_px)
+        toe = self.toe[idx, self.plan.foot_of(self._contact_of[idx])] if idx in self._contact_of else None
+        if toe is not None and np.isfinite(toe).all():
+            got = _crop(image, self.plan.box, toe - self.plan.toe_px, SEARCH_FOOT * self.plan.foot_px)
             if got is not None:
                 self._crops[idx] = got
 
@@ -253,13 +266,15 @@ class PitchMeter:
             org = np.array(p.box[:2], np.float64)
             sa, sb = p.stand
             with np.errstate(all="ignore"):
-                knee, ankle = (np.nanmedian(x[sa:sb], axis=0) if np.isfinite(x[sa:sb]).any() else np.full(2, np.nan)
-                               for x in self.legs)
+                knee, ankle = (np.nanmedian(x[sa:sb, p.foot], axis=0) if np.isfinite(x[sa:sb, p.foot]).any()
+                               else np.full(2, np.nan) for x in self.legs)
             tmask = leg_mask(tmpl.shape, knee - org, ankle - org, LEG_MASK_FOOT * p.foot_px)
             for c, (_, _, a, b) in enumerate(p.contacts):
+                f = p.foot_of(c)
+                legs = (tmask, self.legs[0][:, f], self.legs[1][:, f], LEG_MASK_FOOT * p.foot_px)
                 got, _ = _register_crops(tmpl, p.heel_px - org, p.toe_px - org,
                                          [(k, *self._crops[k]) for k in range(a, b) if k in self._crops],
-                                         self.heel, self.toe, legs=(tmask, *self.legs, LEG_MASK_FOOT * p.foot_px))
+                                         self.heel[:, f], self.toe[:, f], legs=legs)
                 if got.shape[0] == 0:
                     continue
                 res = summarise(self.t[got[:, 0].astype(int)], got[:, 1], got[:, 2])
@@ -267,7 +282,8 @@ class PitchMeter:
                     out["min"][c], out["sig"][c], out["t"][c], out["k"][c] = res
         td = np.array([c[0] for c in p.contacts], np.float64)
         to = np.array([c[1] for c in p.contacts], np.float64)
-        return ShoePitch(td, to, np.full(n, p.foot, np.int8), out["min"], out["sig"], out["t"], out["k"])
+        feet = np.array([p.foot_of(c) for c in range(n)], np.int8)
+        return ShoePitch(td, to, feet, out["min"], out["sig"], out["t"], out["k"])
 
 
 def series_plan(lm: Landmarks, stand_s: float) -> PitchPlan | None:
@@ -294,6 +310,41 @@ def series_plan(lm: Landmarks, stand_s: float) -> PitchPlan | None:
         return None
     (a, b), box, h, s = stand
     return PitchPlan(foot, (a, b), box, h, s)
+
+
+BOX_LEAD_FRAC = 0.2
+"""The foot on the box is the one whose ankle is higher in the image over this first fraction of its window."""
+
+
+def box_plan(lm: Landmarks, windows: Sequence[tuple[float, float]], stand_s: float) -> PitchPlan | None:
+    """The plan that measures the foot on a step-up box in each of ``windows`` (start, end in s) against the shoe
+    standing flat on the floor around ``stand_s`` (s).
+
+    The template is the nearer shoe's on the stand (:func:`series_plan`); in each window the foot measured is the
+    one whose ankle is higher in the image over its first :data:`BOX_LEAD_FRAC` (the lead foot, on the box, whichever
+    label the model gives it; the trailing one is still on the floor). Seen from the side a left and a right shoe
+    show the same outline, so the far foot is registered against the near one's template. Each window is measured
+    like a contact (:class:`PitchMeter`): its lowest windowed pitch says whether the heel came down on the box.
+    None when :func:`series_plan` finds no template.
+    """
+    base = series_plan(lm, stand_s)
+    if base is None:
+        return None
+    t = lm.t
+    px = lm.xy_px()
+    ankle_y = px[:, list(_ANKLES), 1]  # (T, 2) image row: smaller is higher
+    rows, feet = [], []
+    for w0, w1 in windows:
+        a, b = int(np.searchsorted(t, w0)), int(np.searchsorted(t, w1, side="right"))
+        head = ankle_y[a:a + max(1, int(math.ceil(BOX_LEAD_FRAC * (b - a))))]
+        ok = np.isfinite(head).all(axis=1)
+        if b <= a or not ok.any():
+            rows.append((float(w0), float(w1), a, a))  # nothing to measure
+            feet.append(base.foot)
+            continue
+        feet.append(int(np.median(head[ok, 1]) < np.median(head[ok, 0])))
+        rows.append((float(w0), float(w1), a, b))
+    return dataclasses.replace(base, contacts=rows, feet=tuple(feet))
 
 
 class SeriesMeter:

@@ -28,7 +28,8 @@ from formcheck.analysis import analyze
 from formcheck.exercises import Targets, get_exercise
 from formcheck.pose import ProgressFn, estimate_video
 from formcheck.report import build_report, feet_in_frame_fraction, write_json
-from formcheck.types import FormcheckError, Landmarks, publish
+from formcheck.reps import box_windows
+from formcheck.types import FormcheckError, Landmarks, Rep, publish
 from formcheck.video import Frame, open_video
 
 log = logging.getLogger(__name__)
@@ -155,13 +156,14 @@ def measure_shoes(lm: Landmarks, video: str | Path, exercise: str) -> Landmarks:
     :data:`formcheck.footflow.MIN_FPS` without a stand seen from the side). Exercises driven by foot pitch (tib
     and calf raises) get their shoe pitch series instead (:func:`measure_foot_pitch`), exercises driven by the hip
     height their hip track (:func:`measure_hip_track`, not the deadlift: ``RepSpec.hip_track``); other rep exercises
-    are returned unchanged.
+    are returned unchanged. Step-ups also get their lead foot's pitch on the box (:func:`measure_box_heels`).
     """
     ex = get_exercise(exercise)
     if ex.spec is not None and ex.spec.signal == "heel_up_deg" and not ex.spec.hold:
         return measure_foot_pitch(lm, video, exercise)
     if hip_tracked(exercise):
-        return measure_hip_track(lm, video)
+        lm = measure_hip_track(lm, video)
+        return measure_box_heels(lm, video, exercise) if exercise == "stomping_lunge_step_up" else lm
     if ex.kind != "contacts":
         return lm
     analysis = analyze(lm, exercise, ex.targets)
@@ -216,25 +218,11 @@ def measure_foot_pitch(lm: Landmarks, video: str | Path, exercise: str) -> Landm
     or the series does not follow the landmarks' pitch (:func:`formcheck.footpitch.series_agreement`).
     """
     analysis = analyze(lm, exercise, get_exercise(exercise).targets)
-    if not analysis.reps:
-        return lm
-    t0, t1 = float(lm.t[0]), float(lm.t[-1])
-    reps = sorted(analysis.reps, key=lambda r: r.start_s)
-    gaps = [(t0, reps[0].start_s, True)] + [(a.end_s, b.start_s, False) for a, b in itertools.pairwise(reps)] \
-        + [(reps[-1].end_s, t1, False)]
-    plan = None
-    for a, b, before_first in gaps:
-        a, b = a + STAND_GAP_S, b - STAND_GAP_S
-        if b - a < STAND_MIN_S:
-            continue
-        # before the first rep: just before it (the athlete may still be settling in at the clip's start)
-        mid = b - footpitch.STAND_HALF_S if before_first else 0.5 * (a + b)
-        plan = footpitch.series_plan(lm, mid)
-        if plan is not None:
-            break
-    if plan is None:
+    stand = _flat_stand(lm, analysis.reps)
+    if stand is None:
         log.info("shoe pitch series: no flat stand of a foot seen from the side; landmark pitch kept")
         return lm
+    plan = stand[1]
     meter = footpitch.SeriesMeter(lm, plan)
     if not _push_every_frame(lm, video, meter.push, "shoe pitch series"):
         return lm
@@ -249,6 +237,60 @@ def measure_foot_pitch(lm: Landmarks, video: str | Path, exercise: str) -> Landm
     log.info("shoe pitch series: %d of %d frames registered, correlation with the landmarks %.2f",
              int(np.isfinite(series.pitch_deg).sum()), len(series), agree)
     return dataclasses.replace(lm, foot_pitch=series)
+
+
+def _flat_stand(lm: Landmarks, reps: list[Rep]) -> tuple[float, footpitch.PitchPlan] | None:
+    """The middle (s) of the still stretch whose flat shoe is the template of a pitch measurement, and its plan
+    (:func:`formcheck.footpitch.series_plan`): just before the first rep, else between reps, else after the last
+    (:data:`STAND_MIN_S` long at least, :data:`STAND_GAP_S` from any rep); None without reps or such a stand."""
+    if not reps:
+        return None
+    t0, t1 = float(lm.t[0]), float(lm.t[-1])
+    reps = sorted(reps, key=lambda r: r.start_s)
+    gaps = [(t0, reps[0].start_s, True)] + [(a.end_s, b.start_s, False) for a, b in itertools.pairwise(reps)] \
+        + [(reps[-1].end_s, t1, False)]
+    for a, b, before_first in gaps:
+        a, b = a + STAND_GAP_S, b - STAND_GAP_S
+        if b - a < STAND_MIN_S:
+            continue
+        # before the first rep: just before it (the athlete may still be settling in at the clip's start)
+        mid = b - footpitch.STAND_HALF_S if before_first else 0.5 * (a + b)
+        plan = footpitch.series_plan(lm, mid)
+        if plan is not None:
+            return mid, plan
+    return None
+
+
+def measure_box_heels(lm: Landmarks, video: str | Path, exercise: str) -> Landmarks:
+    """``lm`` with each step-up's lead foot measured on the box on the video (``lm.shoe_pitch``, one row per rep).
+
+    The reps are found on ``lm`` (with its hip track); in each rep's drive window (:func:`formcheck.reps.box_windows`)
+    the foot on the box is registered against the shoe standing flat before the reps
+    (:func:`formcheck.footpitch.box_plan`), and the lowest windowed pitch says whether its heel came down
+    (:func:`formcheck.reps.box_heels`). MediaPipe's heel and toe read a flat foot on the box at up to 12° and a heel
+    kept 17° up at 12-20° on rendered step-ups, where the shoe reads -5 to -1° and 14-15° (docs/validation.md).
+    Unchanged when no rep or no flat stand seen from the side is found, or the video's frames are not the landmarks'.
+    """
+    analysis = analyze(lm, exercise, get_exercise(exercise).targets)
+    stand = _flat_stand(lm, analysis.reps)
+    if stand is None:
+        log.info("box heels: no flat stand of a foot seen from the side; the landmarks judge the heel")
+        return lm
+    plan = footpitch.box_plan(lm, box_windows(analysis.reps), stand[0])
+    if plan is None:
+        return lm
+    meter = footpitch.PitchMeter(lm, plan)
+    with open_video(video, "gray", select=plan.frames_needed()) as src:
+        try:
+            for f in _checked(lm, src):
+                meter.push(f.index, f.image)
+        except ValueError as exc:  # not the frames the landmarks came from
+            log.warning("%s: box heels skipped: %s", video, exc)
+            return lm
+    pitch = meter.result()
+    log.info("box heels: %d of %d reps' lead foot measured on the video", int(np.isfinite(pitch.min_pitch_deg).sum()),
+             len(pitch))
+    return dataclasses.replace(lm, shoe_pitch=pitch)
 
 
 def measure_hip_track(lm: Landmarks, video: str | Path) -> Landmarks:

@@ -52,7 +52,7 @@ from formcheck import signals as sg
 from formcheck import skeleton as sk
 from formcheck.exercises import Exercise, Order, RepSpec, Targets
 from formcheck.inview import FEET, OutOfView, ViewWatch, live_cue, out_of_view, unseen_cue, watched
-from formcheck.types import Analysis, Event, FormcheckError, Hold, Landmarks, Rep, Side, VideoMeta
+from formcheck.types import Analysis, Event, FormcheckError, Hold, Landmarks, Rep, ShoePitch, Side, VideoMeta
 
 log = logging.getLogger(__name__)
 
@@ -80,6 +80,18 @@ BODY_LINE_FLAG_DEG = 10.0
 HEEL_RAISED_DEG = 10.0
 """Foot pitch above the standing baseline (deg) that counts as the heel raised."""
 HEEL_OFF_BOX_DEG = 12.0
+"""Landmark foot pitch on the box over the step-up's drive, from the standing baseline (deg), above which the heel did
+not land. MediaPipe's heel and toe do not separate the classes well (rendered: heel on the box up to 12.4°, heel kept
+17° up from 11.7°); the shoe measured on the video (:func:`box_heels`) does, and replaces it where it is measured."""
+BOX_DRIVE_FRAC = 0.4
+"""A step-up's lead foot is measured on the box (:func:`box_windows`) over this first fraction of the drive, from the
+stomp: the lead foot bears the body there alone, before the trailing foot arrives beside it on the box (and is taken
+for it). Chosen on two development renders, where the registration held the lead foot over the first 40-50 % of every
+drive and jumped to the other foot or a wrong solution after it on 3 of 8 reps (docs/validation.md)."""
+HEEL_OFF_BOX_SHOE_DEG = 6.0
+"""Lowest pitch of the lead shoe on the box (deg, from flat, heel up positive) above which its heel did not come down:
+a heel kept 2.5 cm up on a 26 cm foot is 5.5°. Rendered: heels on the box read -5 to -1°, a heel kept 17° up
+14-15°."""
 SIDE_VIEW_RATIO = 0.3
 """Shoulder width over torso length below which the camera sees the athlete from the side."""
 BACK_KNEE_FLAG_DEG = 160.0
@@ -922,6 +934,50 @@ def _rep_record(rr: RawRep, ex: Exercise, targets: Targets, baseline: dict[str, 
                round(conf, 3), tuple(flags), extra)
 
 
+def box_windows(reps: list[Rep]) -> list[tuple[float, float]]:
+    """Where each step-up rep's lead foot is measured on the box (s): the first :data:`BOX_DRIVE_FRAC` of the drive,
+    from the stomp (the rep's start) to the top (``bottom_reached_s``)."""
+    out = []
+    for r in reps:
+        top = float(r.extra.get("bottom_reached_s", r.bottom_s))
+        out.append((r.start_s, r.start_s + BOX_DRIVE_FRAC * max(top - r.start_s, 0.0)))
+    return out
+
+
+def box_heels(reps: list[Rep], shoe: ShoePitch) -> tuple[list[Rep], int]:
+    """Step-up reps with the heel-on-box call made on the lead shoe measured on the video (``shoe``, one row per drive
+    window, :func:`formcheck.pipeline.measure_box_heels`), and how many were.
+
+    A rep takes the row whose window lies mostly inside its drive: the heel landed when the row's lowest windowed
+    pitch is below :data:`HEEL_OFF_BOX_SHOE_DEG`, with the normal probability of the margin over the reading's
+    uncertainty as ``heel_on_box_confidence``. The landmark reading is kept as ``foot_pitch_on_box_landmark_deg``.
+    Reps without a reading keep the landmarks' call.
+    """
+    out, n = [], 0
+    for r, (w0, w1) in zip(reps, box_windows(reps), strict=True):
+        hit = None
+        for k in range(len(shoe)):
+            a, b = float(shoe.touchdown_s[k]), float(shoe.takeoff_s[k])
+            inside = min(b, w1) - max(a, w0)
+            if np.isfinite(shoe.min_pitch_deg[k]) and inside > 0.5 * max(b - a, w1 - w0):
+                hit = k
+                break
+        if hit is None:
+            out.append(r)
+            continue
+        v, sig = float(shoe.min_pitch_deg[hit]), float(shoe.sigma_deg[hit])
+        off = v > HEEL_OFF_BOX_SHOE_DEG
+        flags = tuple(f for f in r.flags if f != "heel_off_box") + (("heel_off_box",) if off else ())
+        extra = {**r.extra, "foot_pitch_on_box_landmark_deg": r.extra.get("foot_pitch_on_box_deg"),
+                 "foot_pitch_on_box_deg": round(v, 2), "foot_pitch_on_box_sigma_deg": round(sig, 2),
+                 "heel_on_box": not off,
+                 "heel_on_box_confidence": round(sg.margin_confidence(HEEL_OFF_BOX_SHOE_DEG - v, sig), 3),
+                 "heel_on_box_foot": ("left", "right")[int(shoe.foot[hit])], "heel_method": "shoe pitch"}
+        out.append(replace(r, flags=flags, extra=extra))
+        n += 1
+    return out, n
+
+
 LEAD_FOOT_MIN_DROP_L = 0.1
 """Smallest fall of the lead ankle (leg lengths; a 10 cm step for a 0.9 m leg) that is a step back off the box."""
 
@@ -1322,6 +1378,11 @@ phases with model landmarks (squat, deadlift, box squat) 0.4-0.6: their lag and 
 step, but not this well."""
 SUBMOVE_MIN_FRAC = 0.1
 """Every sub-movement must cover at least this fraction of the phase's range (the coarse crossing level)."""
+SUBMOVE_MAX_GAP_S = 0.5
+"""Sub-movements more than this far apart (s, still in between) are not one phase: a phase starts with the first
+sub-movement after the last such gap and ends with the last one before the first. Found on a held-out rendered
+step-up: two sub-movements fitted the previous rep's lead foot stepping off the box (the hip moves 0.06 L) and,
+1.5 s later, the rise, and the rep was dated 1.9 s early (docs/validation.md)."""
 
 
 def fit_submovements(t: FloatArray, x: FloatArray, t0_guess: float, dur_guess: float,
@@ -1396,6 +1457,16 @@ def _coarse_windows(rr: RawRep) -> tuple[_Window, ...]:
     return _windows(rr, s0, c0, c1, e0, 0.5 * (c0 + c1))
 
 
+def _one_chain(bounds: FloatArray, inc: FloatArray, ph: int) -> tuple[FloatArray, FloatArray]:
+    """The sub-movements (bounds (k, 2) in s, increments (k,)) that make the phase: for the first phase those after
+    the last gap longer than :data:`SUBMOVE_MAX_GAP_S`, for the second those before the first."""
+    long_gap = np.flatnonzero(bounds[1:, 0] - bounds[:-1, 1] > SUBMOVE_MAX_GAP_S)
+    if long_gap.size == 0:
+        return bounds, inc
+    keep = slice(int(long_gap[-1]) + 1, None) if ph == 0 else slice(0, int(long_gap[0]) + 1)
+    return bounds[keep], inc[keep]
+
+
 def _submovements(reps: list[RawRep]) -> tuple[int, int]:
     """Split phases made of several sub-movements (offline, pooled over the clip like the shape).
 
@@ -1428,7 +1499,7 @@ def _submovements(reps: list[RawRep]) -> tuple[int, int]:
             continue
         for rr, (tt, _, _, _, _), f in zip(fitted, wins, fits[k], strict=True):
             assert f is not None
-            bounds, inc, _ = f
+            bounds, inc = _one_chain(f[0], f[1], ph)
             t0, t1 = float(bounds[0, 0]), float(bounds[-1, 1])
             tot = float(inc.sum())
             if tot <= 0 or np.any(inc < SUBMOVE_MIN_FRAC * tot) or t0 < float(tt[0]) - EXTRAPOLATE_TOL_S \
@@ -1674,6 +1745,12 @@ def _analyze_reps(lm: Landmarks, exercise: Exercise, targets: Targets) -> Analys
         rec_base, tilt_ref = _tilt_baseline(exercise, base, eng.reps)
         frame_s = float(np.median(np.diff(t))) if len(t) > 1 else 0.0
         allreps = [_flag_unseen(_rep_record(rr, exercise, targets, rec_base), unseen, frame_s) for rr in eng.reps]
+        if exercise.id == "stomping_lunge_step_up":
+            n_shoe = 0
+            if lm.shoe_pitch is not None:
+                allreps, n_shoe = box_heels(allreps, lm.shoe_pitch)
+            heel_source = f"lead shoe registered on the video ({n_shoe} of {len(allreps)} reps), else landmarks" \
+                if n_shoe else "landmarks"
         reps, partial = _split_partial(allreps, spec)
         for r in reps:
             events.append(Event("rep", r.end_s, r.to_dict()))
@@ -1693,6 +1770,8 @@ def _analyze_reps(lm: Landmarks, exercise: Exercise, targets: Targets) -> Analys
         params["hip_source"] = hip_sources[spec.signal]
     if tilt_ref is not None:
         params["tilt_reference"] = tilt_ref
+    if exercise.id == "stomping_lunge_step_up" and not spec.hold:
+        params["heel_on_box_source"] = heel_source
     if spec.signal == "heel_up_deg":
         params["foot_pitch_source"] = "landmarks" if lm.foot_pitch is None else \
             f"{('left', 'right')[lm.foot_pitch.foot]} shoe registered on the video"

@@ -7,6 +7,7 @@ logs.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -363,3 +364,15 @@ def match_nearest(a_s: list[float] | NDArray[np.floating[Any]], b_s: list[float]
             used_b.add(j)
             out.append((i, j))
     return sorted(out)
+
+
+def margin_confidence(delta: float, sigma: float) -> float:
+    """Confidence in a call made on a ``delta`` margin over its threshold with one-sigma uncertainty ``sigma`` (same
+    units): the normal probability that the margin's sign is right.
+
+    Examples
+    --------
+    >>> round(margin_confidence(0.0, 1.0), 3), round(margin_confidence(-2.0, 1.0), 3)
+    (0.5, 0.977)
+    """
+    return 0.5 * (1.0 + math.erf(abs(delta) / (max(sigma, 1e-3) * math.sqrt(2.0))))
