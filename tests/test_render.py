@@ -117,6 +117,18 @@ def test_reps_page_has_eccentric_target_and_left_right_charts() -> None:
     assert 'class="flag"' in html  # the fast rep's row is highlighted
 
 
+
+def test_a_step_ups_reps_table_says_whether_each_heel_landed_on_the_box_and_how_it_was_judged() -> None:
+    rep = reps_report()
+    assert "heel on box" not in render.render_html(rep, None)  # other exercises: no such column
+    rep["reps"][0].update(heel_on_box=False, foot_pitch_on_box_deg=15.54, foot_pitch_on_box_sigma_deg=1.01,
+                          heel_method="shoe pitch")
+    rep["reps"][1].update(heel_on_box=True, foot_pitch_on_box_deg=3.2)
+    html = render.render_html(rep, None)
+    assert "<th>heel on box (foot pitch)</th>" in html
+    assert "<td>no (16 ± 1°, shoe pitch)</td>" in html and "<td>yes (3°, landmarks)</td>" in html
+    assert html.count("<td>–</td>") >= len(rep["reps"]) - 2  # the reps without a reading
+
 def test_csv_has_one_row_per_contact_rep_and_hold(tmp_path: Path) -> None:
     for rep, kind, n in ((contacts_report(), "contact", 12), (reps_report(), "rep", 6), (hold_report(), "hold", 2)):
         path = tmp_path / f"{kind}.csv"

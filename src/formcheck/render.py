@@ -645,16 +645,25 @@ def _reps_table(report: dict[str, Any]) -> str:
         v, u = _num(r.get(f"{phase}_s")), _num(r.get(f"{phase}_unc_s"))
         return _s(v, d) + (f" ± {u:.2f}" if math.isfinite(u) else "")
 
+    box = any("heel_on_box" in r for r in reps)  # step-ups: did the lead foot's heel land on the box
+
+    def heel(r: dict[str, Any]) -> str:
+        if "heel_on_box" not in r:
+            return "–"
+        v, u = _num(r.get("foot_pitch_on_box_deg")), _num(r.get("foot_pitch_on_box_sigma_deg"))
+        pitch = f"{v:.0f}" + (f" ± {u:.0f}" if math.isfinite(u) else "") + "°"
+        return ("yes" if r["heel_on_box"] else "no") + f" ({pitch}, {r.get('heel_method') or 'landmarks'})"
+
     for i, r in enumerate(reps):
         ecc = _num(r.get("eccentric_s"))
         rows.append([str(i + 1), str(r.get("side") or "–"), _s(_num(r.get("start_s")), d),
                      _s(_num(r.get("bottom_s")), d), _s(_num(r.get("end_s")), d), pm(r, "eccentric"),
-                     pm(r, "concentric"), _s(_num(r.get("confidence")), 2),
+                     pm(r, "concentric"), *([heel(r)] if box else []), _s(_num(r.get("confidence")), 2),
                      ", ".join(str(f) for f in r.get("flags") or []) or "–"])
         flags.append(bool(r.get("flags")) or (tg is not None and math.isfinite(ecc)
                                                and ecc < float(tg) - frame_period_s(report)))
     return _table(["#", "side", "start (s)", "bottom (s)", "end (s)", "eccentric (s)", "concentric (s)",
-                   "confidence", "flags"], rows, flags)
+                   *(["heel on box (foot pitch)"] if box else []), "confidence", "flags"], rows, flags)
 
 
 def _holds_table(report: dict[str, Any]) -> str:
