@@ -109,3 +109,13 @@ def test_a_hip_track_round_trips_and_must_have_one_value_per_frame(tmp_path: Pat
         dataclasses.replace(lm, hip_track=HipTrack(dy[:-1], track.points[:-1]))
     with pytest.raises(ValueError, match="expected shape"):
         HipTrack(dy, track.points[:-1])
+
+
+def test_a_shoe_pitch_row_is_found_by_its_window_foot_and_reading() -> None:
+    p = ShoePitch([0.0, 1.0, 2.0, 3.0], [0.5, 1.5, 2.5, 3.5], [0, 1, 1, 0], [1.0, np.nan, 2.0, 3.0],
+                  [1.0, 1.0, 1.0, 1.0], [0.2, 1.2, 2.2, 3.2], [5, 0, 5, 5])
+    assert p.row_for(0.1, 0.6) == 0
+    assert p.row_for(0.3, 0.9) is None  # 0.2 s of overlap: not more than half of either
+    assert p.row_for(1.0, 1.5) is None  # no reading there
+    assert p.row_for(2.0, 2.5, (0,)) is None and p.row_for(2.0, 2.5, (1,)) == 2  # another foot's row
+    assert p.row_for(2.9, 3.6) == 3

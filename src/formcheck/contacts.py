@@ -1927,12 +1927,7 @@ def apply_shoe_pitch(contacts: list[Contact], pitch: ShoePitch, p: ContactParams
     p = p or ContactParams()
     out: list[Contact] = []
     for c in contacts:
-        hit = None
-        for k in range(len(pitch)):
-            if (_mostly_overlap(float(pitch.touchdown_s[k]), float(pitch.takeoff_s[k]), c.touchdown_s, c.takeoff_s)
-                    and np.isfinite(pitch.min_pitch_deg[k]) and int(pitch.foot[k]) in contact_feet(c.side)):
-                hit = k
-                break
+        hit = pitch.row_for(c.touchdown_s, c.takeoff_s, contact_feet(c.side))
         if hit is None:
             out.append(c)
             continue

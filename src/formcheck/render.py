@@ -262,11 +262,13 @@ def headlines(report: dict[str, Any]) -> list[Headline]:
                 parts = "noise, movement shape and the video's dead band around a still foot" \
                     if (report.get("params", {}).get("analysis", {}).get("pitch_deadband_deg") or 0) > 0 \
                     else "noise and movement shape"
+                if any(r.get("timing") == "submovements" for r in report.get("reps") or []):
+                    parts += ", and how the movement splits into sub-movements"
                 det += (f"± is a rep's typical timing uncertainty ({parts})"
                         + (f"; a frame is {period:.3f} s {fps_txt}" if math.isfinite(period) else ""))
             else:  # crossing times or sub-movements: a frame is the sampling, not the phase's precision
                 pm = ""
-                det += ("timing uncertainty not estimated for these reps (compound movement or no model fit)"
+                det += ("timing uncertainty not estimated for these reps (no model fit behind this phase)"
                         + (f"; a frame is {period:.3f} s {fps_txt}" if math.isfinite(period) else ""))
             out.append(Headline(name, f"{v:.{d}f}{pm} s", det))
         if k.get("reps_flagged"):

@@ -196,6 +196,16 @@ class ShoePitch:
     def __len__(self) -> int:
         return int(self.foot.shape[0])
 
+    def row_for(self, start_s: float, end_s: float, feet: tuple[int, ...] = (0, 1)) -> int | None:
+        """The first measured row (finite pitch) of one of ``feet`` whose window overlaps ``[start_s, end_s]`` by
+        more than half of the shorter of the two; None when none does."""
+        for k in range(len(self)):
+            a, b = float(self.touchdown_s[k]), float(self.takeoff_s[k])
+            if (np.isfinite(self.min_pitch_deg[k]) and int(self.foot[k]) in feet
+                    and min(b, end_s) - max(a, start_s) > 0.5 * min(b - a, end_s - start_s)):
+                return k
+        return None
+
 
 @dataclass(frozen=True, eq=False)
 class FootPitchSeries:
