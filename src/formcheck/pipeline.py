@@ -268,7 +268,8 @@ def measure_box_heels(lm: Landmarks, video: str | Path, exercise: str) -> Landma
     the foot on the box is registered against the shoe standing flat before the reps
     (:func:`formcheck.footpitch.box_plan`), and the lowest windowed pitch says whether its heel came down
     (:func:`formcheck.reps.box_heels`). MediaPipe's heel and toe read a flat foot on the box at up to 12° and a heel
-    kept 17° up at 12-20° on rendered step-ups, where the shoe reads -5 to -1° and 14-15° (docs/validation.md).
+    kept 17° up at 11.7-20.1° on rendered step-ups, where the shoe reads -3.5 to +0.6° and 13.4-18.0°
+    (docs/validation.md).
     Unchanged when no rep or no flat stand seen from the side is found, or the video's frames are not the landmarks'.
     """
     analysis = analyze(lm, exercise, get_exercise(exercise).targets)
@@ -280,13 +281,8 @@ def measure_box_heels(lm: Landmarks, video: str | Path, exercise: str) -> Landma
     if plan is None:
         return lm
     meter = footpitch.PitchMeter(lm, plan)
-    with open_video(video, "gray", select=plan.frames_needed()) as src:
-        try:
-            for f in _checked(lm, src):
-                meter.push(f.index, f.image)
-        except ValueError as exc:  # not the frames the landmarks came from
-            log.warning("%s: box heels skipped: %s", video, exc)
-            return lm
+    if not _push_every_frame(lm, video, meter.push, "box heels", plan.frames_needed()):
+        return lm
     pitch = meter.result()
     log.info("box heels: %d of %d reps' lead foot measured on the video", int(np.isfinite(pitch.min_pitch_deg).sum()),
              len(pitch))
@@ -322,10 +318,10 @@ def measure_hip_track(lm: Landmarks, video: str | Path) -> Landmarks:
 
 
 def _push_every_frame(lm: Landmarks, video: str | Path, push: Callable[[int, NDArray[np.uint8]], None],
-                      what: str) -> bool:
-    """Decode ``video`` in grey and hand every checked frame to ``push(index, image)``; False (logged, naming
-    ``what``) when the video's frames are not the landmarks'."""
-    with open_video(video, "gray") as src:
+                      what: str, select: set[int] | None = None) -> bool:
+    """Decode ``video`` in grey and hand every checked frame (or those of ``select``) to ``push(index, image)``;
+    False (logged, naming ``what``) when the video's frames are not the landmarks'."""
+    with open_video(video, "gray", select=select) as src:
         try:
             for f in _checked(lm, src):
                 push(f.index, f.image)

@@ -90,8 +90,8 @@ for it). Chosen on two development renders, where the registration held the lead
 drive and jumped to the other foot or a wrong solution after it on 3 of 8 reps (docs/validation.md)."""
 HEEL_OFF_BOX_SHOE_DEG = 6.0
 """Lowest pitch of the lead shoe on the box (deg, from flat, heel up positive) above which its heel did not come down:
-a heel kept 2.5 cm up on a 26 cm foot is 5.5°. Rendered: heels on the box read -5 to -1°, a heel kept 17° up
-14-15°."""
+a heel kept 2.5 cm up on a 26 cm foot is 5.5°. Rendered (80 reps): heels on the box read -3.5 to +0.6°, heels kept
+17.2° up 13.4-18.0°."""
 SIDE_VIEW_RATIO = 0.3
 """Shoulder width over torso length below which the camera sees the athlete from the side."""
 BACK_KNEE_FLAG_DEG = 160.0
