@@ -1855,6 +1855,7 @@ def _analyze_reps(lm: Landmarks, exercise: Exercise, targets: Targets) -> Analys
     holds: list[Hold] = []
     partial: list[Rep] = []
     tilt_ref: str | None = None
+    heel_source: str | None = None  # step-ups: what judged the heel on the box
     if spec.hold:
         # foot pitch is judged against a flat foot (0°): in a lunge stance the rest frames have one foot on its toes
         holds = [_hold_unseen(_hold_record(rr, exercise, targets, {}), unseen) for rr in eng.reps]
@@ -1866,9 +1867,7 @@ def _analyze_reps(lm: Landmarks, exercise: Exercise, targets: Targets) -> Analys
         frame_s = float(np.median(np.diff(t))) if len(t) > 1 else 0.0
         allreps = [_flag_unseen(_rep_record(rr, exercise, targets, rec_base), unseen, frame_s) for rr in eng.reps]
         if exercise.id == "stomping_lunge_step_up":
-            n_shoe = 0
-            if lm.shoe_pitch is not None:
-                allreps, n_shoe = box_heels(allreps, lm.shoe_pitch)
+            allreps, n_shoe = box_heels(allreps, lm.shoe_pitch) if lm.shoe_pitch is not None else (allreps, 0)
             heel_source = f"lead shoe registered on the video ({n_shoe} of {len(allreps)} reps), else landmarks" \
                 if n_shoe else "landmarks"
         reps, partial = _split_partial(allreps, spec)
@@ -1890,7 +1889,7 @@ def _analyze_reps(lm: Landmarks, exercise: Exercise, targets: Targets) -> Analys
         params["hip_source"] = hip_sources[spec.signal]
     if tilt_ref is not None:
         params["tilt_reference"] = tilt_ref
-    if exercise.id == "stomping_lunge_step_up" and not spec.hold:
+    if heel_source is not None:
         params["heel_on_box_source"] = heel_source
     if spec.signal == "heel_up_deg":
         params["foot_pitch_source"] = "landmarks" if lm.foot_pitch is None else \
