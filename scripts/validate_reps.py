@@ -14,9 +14,9 @@ LABELS is one of:
 
 Per-rep phase errors are printed when the labels have them: reps matched in order when the counts agree, else
 by nearest turning point. A renderer ``truth.json`` times ``bottom_s`` at the ARRIVAL at the turning point, so
-it is compared with the report's ``bottom_reached_s``. Planted faults (truth rep ``flags``: fast_eccentric,
-tilt, heel_not_landed; ``truth.heel_drops`` for holds) must be reported; the exit status is 0 only when the
-counts (per side) are exact and every planted fault is reported.
+it is compared with the report's ``turn_start_s`` (when the rep reached its turn). Planted faults (truth rep
+``flags``: fast_eccentric, tilt, heel_not_landed; ``truth.heel_drops`` for holds) must be reported; the exit
+status is 0 only when the counts (per side) are exact and every planted fault is reported.
 """
 
 from __future__ import annotations
@@ -104,7 +104,7 @@ def compare(result: dict[str, Any], labels: dict[str, Any]) -> dict[str, Any]:
             out["count_by_side"] = {s: [sum(str(r.get("side")) == s for r in reps),
                                         sum(str(q.get("side")) == s for q in truth_reps)] for s in sides}
             ok = ok and all(a == b for a, b in out["count_by_side"].values())
-        kb = "bottom_reached_s" if labels.get("bottom_is_arrival") else "bottom_s"
+        kb = "turn_start_s" if labels.get("bottom_is_arrival") else "bottom_s"
         for r in reps:
             r.setdefault(kb, r["bottom_s"])
         pairs = _pairs(reps, truth_reps, kb, "bottom_s")

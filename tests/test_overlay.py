@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pytest
 
@@ -90,3 +92,27 @@ def test_nobody_detected_still_draws_the_panel() -> None:
 def test_draw_overlay_rejects_non_bgr_frames() -> None:
     with pytest.raises(ValueError, match="BGR"):
         draw_overlay(np.zeros((10, 10), np.uint8), None, OverlayState())
+
+
+def _calf_raise_report() -> dict[str, Any]:
+    """Calf raises as the engine writes them: each rep rises first (1.5 s), holds the top 0.5 s, then lowers
+    (3.0 s); target lowering 3 s."""
+    rep = reps_report()
+    rep["exercise"] = "calf_raise"
+    rep["params"]["targets"] = {"reps": 15, "eccentric_s": 3.0}
+    rep["reps"] = [{"side": None, "start_s": s, "turn_start_s": s + 1.5, "bottom_s": s + 1.75, "turn_end_s": s + 2.0,
+                    "end_s": s + 5.0, "first_phase": "concentric", "eccentric_s": 3.0, "concentric_s": 1.5,
+                    "confidence": 0.9, "flags": []} for s in (1.0, 7.0)]
+    return rep
+
+
+def test_a_rep_that_rises_first_is_labelled_rising_then_lowering() -> None:
+    """A calf raise rises first: the clock shows the rise (no lowering target) until the top, the pause there, then
+    the lowering against its target, timed from when the heels left the top."""
+    rep = _calf_raise_report()
+    s = state_from_report(rep, 2.0)
+    assert (s.phase, s.phase_target_s) == ("concentric", None) and s.phase_elapsed_s == pytest.approx(1.0)
+    assert state_from_report(rep, 2.8).phase == "pause"
+    s = state_from_report(rep, 4.0)
+    assert (s.phase, s.phase_target_s) == ("eccentric", 3.0) and s.phase_elapsed_s == pytest.approx(1.0)
+    assert state_from_report(rep, 6.5).phase is None and state_from_report(rep, 6.5).count == 1

@@ -118,6 +118,25 @@ def test_reps_page_has_eccentric_target_and_left_right_charts() -> None:
 
 
 
+def test_the_signal_plot_shades_each_phase_where_it_ran_and_leaves_the_pause_out() -> None:
+    """A calf raise rises first (1.5 s), holds the top (0.5 s), then lowers (3 s): the plot's "concentric" band comes
+    first, then a gap, then the "eccentric" band, twice as wide; the reps table's turn column is the top."""
+    rep = reps_report()
+    rep["exercise"] = "calf_raise"
+    rep["reps"] = [{"side": None, "start_s": s, "turn_start_s": s + 1.5, "bottom_s": s + 1.75, "turn_end_s": s + 2.0,
+                    "end_s": s + 5.0, "first_phase": "concentric", "eccentric_s": 3.0, "concentric_s": 1.5,
+                    "confidence": 0.9, "flags": []} for s in (1.0, 7.0)]
+    html = render.render_html(rep, synthetic_landmarks(rep))
+    bands = [(m.group(3), float(m.group(1)), float(m.group(2))) for m in re.finditer(
+        r'<rect x="([\d.]+)" y="[\d.]+" width="([\d.]+)"[^>]*><title>(eccentric|concentric)</title>', html)]
+    assert [b[0] for b in bands] == ["concentric", "eccentric"] * 2, bands
+    for (_, x_con, w_con), (_, x_ecc, w_ecc) in zip(bands[::2], bands[1::2], strict=True):
+        pause = x_ecc - (x_con + w_con)
+        assert pause > 0 and w_ecc == pytest.approx(2 * w_con, rel=0.05) and pause == pytest.approx(w_con / 3, rel=0.1)
+    assert "<th>top (s)</th>" in html and "<th>bottom (s)</th>" not in html
+    assert "<th>bottom (s)</th>" in render.render_html(reps_report(), None)  # a squat's turn is its bottom
+
+
 def test_a_step_ups_reps_table_says_whether_each_heel_landed_on_the_box_and_how_it_was_judged() -> None:
     rep = reps_report()
     assert "heel on box" not in render.render_html(rep, None)  # other exercises: no such column

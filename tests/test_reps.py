@@ -239,8 +239,7 @@ def test_the_lead_shoe_measured_on_the_box_decides_the_heel_where_the_landmarks_
     plain = analyze(clip.lm, "stomping_lunge_step_up")
     assert plain.params["heel_on_box_source"] == "landmarks"
     wins = reps_mod.box_windows(plain.reps)
-    assert all(r.start_s == w0 < w1 < r.extra["bottom_reached_s"] for r, (w0, w1) in zip(plain.reps, wins,
-                                                                                              strict=True))
+    assert all(r.start_s == w0 < w1 < (r.turn_start_s or 0.0) for r, (w0, w1) in zip(plain.reps, wins, strict=True))
     # rows as the shoe registration gives them: heel-on reps near flat, the kept-up heel at 16.8°, the last rep
     # unmeasured (NaN: too few frames registered), and a row of a window nowhere near a rep
     w = [*wins, (30.0, 30.3)]
@@ -841,3 +840,37 @@ def test_reps_timed_as_sub_movements_carry_their_phase_uncertainty() -> None:
              if f"{ph}_unc_s" in r.extra]
     assert len(pairs) >= 7 and all(0.02 < u < 0.5 for _, u in pairs)
     assert sum(e <= 2 * u for e, u in pairs) >= 0.75 * len(pairs)
+
+
+def _truth_window(tr: dict[str, float], first: str, phase: str) -> tuple[float, float]:
+    """Where a truth rep's ``phase`` ran (s): the first phase from the start, the second up to the end."""
+    d1 = tr["eccentric_s"] if first == "ecc" else tr["concentric_s"]
+    d2 = tr["concentric_s"] if first == "ecc" else tr["eccentric_s"]
+    is_first = (phase == "eccentric") == (first == "ecc")
+    return (tr["start_s"], tr["start_s"] + d1) if is_first else (tr["end_s"] - d2, tr["end_s"])
+
+
+@pytest.mark.parametrize(("exercise", "first", "floor"), [("squat", "ecc", False), ("calf_raise", "con", False),
+                                                          ("deadlift", "con", True),
+                                                          ("stomping_lunge_step_up", "con", False)])
+def test_each_rep_says_when_its_phases_ran_in_the_order_the_exercise_does_them(exercise: str, first: str,
+                                                                               floor: bool) -> None:
+    """A calf raise rises first and a deadlift from the floor lifts first: the rep's phase windows (what the page
+    shades and the annotated video labels) put the eccentric where the lowering was, leave the pause at the turn
+    out of both, and are exactly as long as the durations reported."""
+    plans = [Plan(ecc_s=2.0, con_s=1.0, pause_s=0.8, rest_before_s=1.0, side=s) for s in ("left", "left", "right")]
+    clip = make_clip(exercise, plans, first=first, from_floor=floor, seed=5)
+    a = analyze(clip.lm, exercise)
+    assert len(a.reps) == 3
+    for r, tr in zip(a.reps, clip.truth["reps"], strict=True):
+        assert r.first_phase == ("eccentric" if first == "ecc" else "concentric")
+        ws = {w.name: w for w in r.phases()}
+        assert [w.name for w in r.phases()] == [r.first_phase, "pause",
+                                                "concentric" if first == "ecc" else "eccentric"]
+        assert ws["eccentric"].duration_s == pytest.approx(r.eccentric_s, abs=1e-9)
+        assert ws["concentric"].duration_s == pytest.approx(r.concentric_s, abs=1e-9)
+        assert ws["pause"].start_s <= r.bottom_s <= ws["pause"].end_s
+        for name in ("eccentric", "concentric"):
+            t0, t1 = _truth_window(tr, first, name)
+            overlap = min(t1, ws[name].end_s) - max(t0, ws[name].start_s)
+            assert overlap > 0.7 * (t1 - t0), (name, ws[name], (t0, t1))

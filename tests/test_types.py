@@ -4,12 +4,23 @@ from __future__ import annotations
 
 import dataclasses
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
 from tests.fixtures.hops import make_hops
 
-from formcheck.types import FootPitchSeries, FormcheckError, HipTrack, Landmarks, ShoeEvents, ShoePitch
+from formcheck.types import (
+    FootPitchSeries,
+    FormcheckError,
+    HipTrack,
+    Landmarks,
+    PhaseWindow,
+    Rep,
+    ShoeEvents,
+    ShoePitch,
+    rep_phases,
+)
 
 
 def test_landmarks_with_a_tracked_pass_round_trip(tmp_path: Path) -> None:
@@ -119,3 +130,24 @@ def test_a_shoe_pitch_row_is_found_by_its_window_foot_and_reading() -> None:
     assert p.row_for(1.0, 1.5) is None  # no reading there
     assert p.row_for(2.0, 2.5, (0,)) is None and p.row_for(2.0, 2.5, (1,)) == 2  # another foot's row
     assert p.row_for(2.9, 3.6) == 3
+
+
+def test_a_reps_phases_come_in_its_order_with_the_pause_between_and_round_trip_through_the_report() -> None:
+    r = Rep(None, 1.0, 2.75, 6.0, eccentric_s=3.0, concentric_s=1.5, first_phase="concentric", turn_start_s=2.5,
+            turn_end_s=3.0)
+    want = (PhaseWindow("concentric", 1.0, 2.5), PhaseWindow("pause", 2.5, 3.0), PhaseWindow("eccentric", 3.0, 6.0))
+    assert r.phases() == want and rep_phases(r.to_dict()) == want
+    assert [w.duration_s for w in want] == [1.5, 0.5, 3.0]
+    # no pause: two windows; a report from before the turn times: eccentric first, turning at bottom_s
+    assert [w.name for w in Rep(None, 1.0, 2.0, 3.0, 1.0, 1.0, turn_start_s=2.0, turn_end_s=2.0).phases()] == [
+        "eccentric", "concentric"]
+    old = {"start_s": 1.0, "bottom_s": 3.0, "end_s": 4.0, "eccentric_s": 2.0, "concentric_s": 1.0}
+    assert rep_phases(old) == (PhaseWindow("eccentric", 1.0, 3.0), PhaseWindow("concentric", 3.0, 4.0))
+    assert rep_phases({"start_s": None, "bottom_s": 3.0, "end_s": 4.0}) == ()
+
+
+@pytest.mark.parametrize("bad", [dict(turn_start_s=2.0, turn_end_s=1.5), dict(turn_start_s=0.5, turn_end_s=2.0),
+                                 dict(turn_start_s=2.0, turn_end_s=None), dict(first_phase="up")])
+def test_a_rep_with_turn_times_out_of_order_or_an_unknown_first_phase_is_refused(bad: dict[str, Any]) -> None:
+    with pytest.raises(ValueError):
+        Rep(None, 1.0, 2.0, 3.0, 1.0, 1.0, **bad)

@@ -17,6 +17,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from formcheck.skeleton import CONNECTIONS, LEFT_HEEL, LEFT_RIGHT_PAIRS, RIGHT_HEEL
+from formcheck.types import rep_phases
 
 HEEL_FLASH_S = 0.4
 """How long a heel-touch flash lingers after the contact ends (s)."""
@@ -158,22 +159,17 @@ def state_from_report(report: dict[str, Any], t_s: float, *, title: str = "") ->
     side: str | None = None
     cue: str | None = None
     for r in reps:
-        a, b, e = _f(r.get("start_s")), _f(r.get("bottom_s")), _f(r.get("end_s"))
+        a, e = _f(r.get("start_s")), _f(r.get("end_s"))
         if not (a <= t_s < e):
             if e <= t_s < e + CUE_LINGER_S and r.get("flags"):
                 cue = ", ".join(str(f).replace("_", " ") for f in r["flags"])
             continue
         side = r.get("side")
-        con_start = e - _f(r.get("concentric_s")) if math.isfinite(_f(r.get("concentric_s"))) else b
-        con_start = max(b, min(con_start, e))
-        if t_s < b:
-            phase, elapsed = "eccentric", t_s - a
-            target_s = _f(tg.get("eccentric_s")) if tg.get("eccentric_s") is not None else None
-        elif t_s < con_start:
-            phase, elapsed = "pause", t_s - b
-        else:
-            phase, elapsed = "concentric", t_s - con_start
-            target_s = _f(tg.get("concentric_s")) if tg.get("concentric_s") is not None else None
+        for w in rep_phases(r):  # in time order: the first phase, the pause at the turn, the second phase
+            if w.start_s <= t_s < w.end_s:
+                phase, elapsed = w.name, t_s - w.start_s
+                key = f"{w.name}_s"
+                target_s = _f(tg.get(key)) if w.name != "pause" and tg.get(key) is not None else None
     for h in report.get("holds") or []:
         a, e = _f(h.get("start_s")), _f(h.get("end_s"))
         if a <= t_s < e:

@@ -28,7 +28,7 @@ import numpy as np
 from formcheck.exercises import EXERCISES, Exercise
 from formcheck.plots import PALETTE, SIDE_COLOUR, Chart, linear_trend
 from formcheck.skeleton import ANGLES, SIDE_INDEX, angle_deg
-from formcheck.types import Landmarks
+from formcheck.types import Landmarks, rep_phases
 
 MAX_PLOT_POINTS = 1500
 """Longest polyline drawn per series (longer series are decimated, keeping extremes)."""
@@ -439,11 +439,12 @@ def _signal_chart(lm: Landmarks, report: dict[str, Any]) -> str:
             heel = bool(c.get("heel_touch"))
             ch.band(td, to, PALETTE["red"] if heel else PALETTE["band"],
                     "contact (heel touch)" if heel else "ground contact", opacity=0.35 if heel else 0.25)
-    for _i, r in enumerate(report.get("reps") or []):
-        a, b, e = _num(r.get("start_s")), _num(r.get("bottom_s")), _num(r.get("end_s"))
-        if all(map(math.isfinite, (a, b, e))):
-            ch.band(a, b, PALETTE["band"], "eccentric", opacity=0.3)
-            ch.band(b, e, PALETTE["band2"], "concentric", opacity=0.35)
+    for r in report.get("reps") or []:
+        for w in rep_phases(r):  # the pause at the turn is in neither phase: left unshaded
+            if w.name == "eccentric":
+                ch.band(w.start_s, w.end_s, PALETTE["band"], "eccentric", opacity=0.3)
+            elif w.name == "concentric":
+                ch.band(w.start_s, w.end_s, PALETTE["band2"], "concentric", opacity=0.35)
     for h in report.get("holds") or []:
         a, b = _num(h.get("start_s")), _num(h.get("end_s"))
         if math.isfinite(a) and math.isfinite(b):
@@ -664,7 +665,9 @@ def _reps_table(report: dict[str, Any]) -> str:
                      ", ".join(str(f) for f in r.get("flags") or []) or "–"])
         flags.append(bool(r.get("flags")) or (tg is not None and math.isfinite(ecc)
                                                and ecc < float(tg) - frame_period_s(report)))
-    return _table(["#", "side", "start (s)", "bottom (s)", "end (s)", "eccentric (s)", "concentric (s)",
+    # the turn is a bottom when the rep lowers first (a squat), a top when it rises first (a calf raise)
+    turn = "top (s)" if reps and all(r.get("first_phase") == "concentric" for r in reps) else "bottom (s)"
+    return _table(["#", "side", "start (s)", turn, "end (s)", "eccentric (s)", "concentric (s)",
                    *(["heel on box (foot pitch)"] if box else []), "confidence", "flags"], rows, flags)
 
 

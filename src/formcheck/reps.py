@@ -880,8 +880,6 @@ def _rep_record(rr: RawRep, ex: Exercise, targets: Targets, baseline: dict[str, 
         "amplitude": round(rr.amplitude, 4),
         "amplitude_units": "deg" if spec.signal.endswith("_deg") else "L",
         "pause_s": round(rr.turn_end_s - rr.turn_start_s, 4),
-        "bottom_reached_s": round(rr.turn_start_s, 4),
-        "bottom_left_s": round(rr.turn_end_s, 4),
         "timing": rr.timing,
     }
     if math.isfinite(ecc_u):
@@ -947,15 +945,17 @@ def _rep_record(rr: RawRep, ex: Exercise, targets: Targets, baseline: dict[str, 
             if dev > BODY_LINE_FLAG_DEG:
                 flags.append("body_line")
     return Rep(side, float(rr.start_s), float(rr.bottom_s), float(end_s), float(ecc), float(con),
-               round(conf, 3), tuple(flags), extra)
+               round(conf, 3), tuple(flags), extra,
+               first_phase="eccentric" if spec.order == "ecc_first" else "concentric",
+               turn_start_s=float(rr.turn_start_s), turn_end_s=float(rr.turn_end_s))
 
 
 def box_windows(reps: list[Rep]) -> list[tuple[float, float]]:
     """Where each step-up rep's lead foot is measured on the box (s): the first :data:`BOX_DRIVE_FRAC` of the drive,
-    from the stomp (the rep's start) to the top (``bottom_reached_s``)."""
+    from the stomp (the rep's start) to the top (``turn_start_s``)."""
     out = []
     for r in reps:
-        top = float(r.extra.get("bottom_reached_s", r.bottom_s))
+        top = r.turn_start_s if r.turn_start_s is not None else r.bottom_s
         out.append((r.start_s, r.start_s + BOX_DRIVE_FRAC * max(top - r.start_s, 0.0)))
     return out
 

@@ -533,6 +533,50 @@ class Contact:
         return _record_dict(self)
 
 
+RepPhase = Literal["eccentric", "concentric"]
+
+
+@dataclass(frozen=True)
+class PhaseWindow:
+    """One phase of a rep: ``"eccentric"``, ``"pause"`` (at the turn) or ``"concentric"``, from ``start_s`` to
+    ``end_s`` (s)."""
+
+    name: Literal["eccentric", "pause", "concentric"]
+    start_s: float
+    end_s: float
+
+    @property
+    def duration_s(self) -> float:
+        """Length of the phase (s)."""
+        return self.end_s - self.start_s
+
+
+def phase_windows(start_s: float, turn_start_s: float | None, turn_end_s: float | None, end_s: float,
+                  bottom_s: float, first_phase: RepPhase = "eccentric") -> tuple[PhaseWindow, ...]:
+    """A rep's phases in time order (s): ``first_phase`` from the start to the turn, the pause at the turn, the
+    other phase from the turn to the end. Without turn times the turn is the instant ``bottom_s`` (no pause).
+    Zero-length windows (a rep with no pause) are left out."""
+    t0, t1 = (turn_start_s, turn_end_s) if turn_start_s is not None and turn_end_s is not None else (bottom_s,
+                                                                                                      bottom_s)
+    second: RepPhase = "concentric" if first_phase == "eccentric" else "eccentric"
+    out = (PhaseWindow(first_phase, start_s, t0), PhaseWindow("pause", t0, t1), PhaseWindow(second, t1, end_s))
+    return tuple(w for w in out if w.end_s > w.start_s)
+
+
+def rep_phases(rep: dict[str, Any]) -> tuple[PhaseWindow, ...]:
+    """:func:`phase_windows` of a rep as the report stores it (a dict from :meth:`Rep.to_dict`); a report written
+    before the turn times were stored reads as eccentric first with the turn at ``bottom_s``."""
+    def num(k: str) -> float | None:
+        v = rep.get(k)
+        return float(v) if isinstance(v, (int, float)) and np.isfinite(v) else None
+
+    start, bottom, end = num("start_s"), num("bottom_s"), num("end_s")
+    if start is None or bottom is None or end is None:
+        return ()
+    first: RepPhase = "concentric" if rep.get("first_phase") == "concentric" else "eccentric"
+    return phase_windows(start, num("turn_start_s"), num("turn_end_s"), end, bottom, first)
+
+
 @dataclass(frozen=True)
 class Rep:
     """One repetition.
@@ -542,13 +586,21 @@ class Rep:
     side : {"left", "right"} or None
         Working side for single-leg / single-side exercises, else None.
     start_s, bottom_s, end_s : float
-        Start of the eccentric, turning point, end of the concentric (s).
+        Start of the first phase, turning point (the centre of the pause there: the bottom of a squat, the top
+        of a calf raise), end of the second phase (s).
     eccentric_s, concentric_s : float
-        Lowering and rising durations (s); a pause at the bottom is in neither.
+        Lowering and rising durations (s); the pause at the turn is in neither.
     confidence : float
         Landmark-visibility confidence of the rep in [0, 1].
     flags : list of str
         Problems with the rep (``"fast_eccentric"``, ``"shallow"``, ``"low_confidence"``...).
+    first_phase : {"eccentric", "concentric"}
+        Which phase comes first: the eccentric for a squat or a deadlift from standing, the concentric for a
+        calf raise, a step-up or a deadlift from the floor.
+    turn_start_s, turn_end_s : float or None
+        When the movement reached and left the turning point (s); the pause between them is in neither phase,
+        so the first phase runs from ``start_s`` to ``turn_start_s`` and the second from ``turn_end_s`` to
+        ``end_s`` (:meth:`phases`). None: the turn is the instant ``bottom_s``.
     """
 
     side: Side | None
@@ -560,12 +612,28 @@ class Rep:
     confidence: float = 1.0
     flags: tuple[str, ...] = ()
     extra: dict[str, Any] = field(default_factory=dict)
+    first_phase: RepPhase = "eccentric"
+    turn_start_s: float | None = None
+    turn_end_s: float | None = None
 
     def __post_init__(self) -> None:
         if not (self.start_s <= self.bottom_s <= self.end_s):
             raise ValueError(f"Rep: expected start <= bottom <= end, got {self.start_s}, {self.bottom_s}, {self.end_s}")
         if self.side not in (None, "left", "right"):
             raise ValueError(f"Rep.side: expected left/right/None, got {self.side!r}")
+        if self.first_phase not in ("eccentric", "concentric"):
+            raise ValueError(f"Rep.first_phase: expected eccentric/concentric, got {self.first_phase!r}")
+        if (self.turn_start_s is None) != (self.turn_end_s is None):
+            raise ValueError("Rep: turn_start_s and turn_end_s are given together or not at all")
+        if self.turn_start_s is not None and self.turn_end_s is not None and not (
+                self.start_s <= self.turn_start_s <= self.turn_end_s <= self.end_s):
+            raise ValueError(f"Rep: expected start <= turn start <= turn end <= end, got {self.start_s}, "
+                             f"{self.turn_start_s}, {self.turn_end_s}, {self.end_s}")
+
+    def phases(self) -> tuple[PhaseWindow, ...]:
+        """The rep's phases in time order: the first phase, the pause at the turn, the second phase."""
+        return phase_windows(self.start_s, self.turn_start_s, self.turn_end_s, self.end_s, self.bottom_s,
+                             self.first_phase)
 
     def to_dict(self) -> dict[str, Any]:
         return _record_dict(self)

@@ -28,8 +28,8 @@ def test_single_leg_box_squat_sample_counts_sides_tempo_and_fast_rep() -> None:
     assert report["summary"]["count_by_side"] == {"left": 3, "right": 3}
     ecc = np.array([r["eccentric_s"] - q["eccentric_s"] for r, q in zip(reps, truth, strict=True)])
     con = np.array([r["concentric_s"] - q["concentric_s"] for r, q in zip(reps, truth, strict=True)])
-    # the renderer's bottom_s is the arrival at the bottom: compare with bottom_reached_s
-    bot = np.array([r["bottom_reached_s"] - q["bottom_s"] for r, q in zip(reps, truth, strict=True)])
+    # the renderer's bottom_s is the arrival at the bottom: compare with the turn's start (turn_start_s)
+    bot = np.array([r["turn_start_s"] - q["bottom_s"] for r, q in zip(reps, truth, strict=True)])
     assert report["params"]["analysis"]["hip_source"] == "hip region tracked on the video, above the floor row"
     assert np.median(np.abs(ecc)) <= 0.1, ecc
     assert np.median(np.abs(con)) <= 0.1, con
