@@ -64,13 +64,15 @@ def render_case(out: Path, exercise: str, *, fps: float = 60.0, view: str = "sid
     return Case(out / "clip.mp4", truth)
 
 
-def run_pipeline(case: Case, exercise: str | None = None, model: str = "full") -> dict[str, Any]:
-    """The real pipeline on the clip, as ``analyze`` runs it (the exercise's default pose options): pose model (with
-    the hip track streamed for hip-driven lifts), shoe timing and hip checks, then analysis; returns the report dict."""
+def run_pipeline(case: Case, exercise: str | None = None, model: str = "full",
+                 tracked: bool | None = None) -> dict[str, Any]:
+    """The real pipeline on the clip, as ``analyze`` runs it (the exercise's default pose options; ``tracked=False``
+    as ``--no-tracked``): pose model (with the hip track streamed for hip-driven lifts), shoe timing and hip checks,
+    then analysis; returns the report dict."""
     from formcheck.pipeline import PoseOptions, hip_tracked, measure_shoes, report_from_landmarks, resolved, run_pose
 
     ex = exercise or case.exercise
-    lm = run_pose(case.clip, resolved(PoseOptions(model=model), ex), hip_track=hip_tracked(ex))
+    lm = run_pose(case.clip, resolved(PoseOptions(model=model, tracked=tracked), ex), hip_track=hip_tracked(ex))
     return report_from_landmarks(measure_shoes(lm, case.clip, ex), ex)
 
 
