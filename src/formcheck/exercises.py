@@ -113,6 +113,12 @@ class RepSpec:
                                  f"{', '.join(sorted(SIGNAL_LANDMARKS))}")
 
 
+HOLD_TOL_S = 0.2
+"""A hold this much short of its target (s) still meets it: the timing precision of a hold (rendered holds: 0.02-0.07 s
+of error at 30 and 60 fps, docs/validation.md), so a measured 29.9 s of a 30 s hold is not called short. The page's
+prescription table and the cues use the same tolerance."""
+
+
 @dataclass(frozen=True)
 class Targets:
     """The prescription a set is checked against (user-overridable).

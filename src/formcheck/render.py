@@ -25,7 +25,7 @@ from typing import Any
 
 import numpy as np
 
-from formcheck.exercises import EXERCISES, Exercise
+from formcheck.exercises import EXERCISES, HOLD_TOL_S, Exercise
 from formcheck.plots import PALETTE, SIDE_COLOUR, Chart, linear_trend
 from formcheck.skeleton import ANGLES, SIDE_INDEX, angle_deg
 from formcheck.types import Landmarks, rep_phases
@@ -326,7 +326,7 @@ def prescription_rows(report: dict[str, Any]) -> list[tuple[str, str, str, bool 
             d = [_num(h.get("duration_s")) for h in holds if hs is None or h.get("side") == hs]
             best = max(d) if d else 0.0
             rows.append((f"Hold ({hs})" if hs else "Hold", f"{want_s:g} s", f"{best:.1f} s",
-                         best >= want_s - tol))
+                         best >= want_s - max(tol, HOLD_TOL_S)))
     contacts = report.get("contacts") or []
     if contacts:
         heel = sum(bool(c.get("heel_touch")) for c in contacts)

@@ -50,7 +50,7 @@ from scipy.ndimage import median_filter
 from formcheck import features as ft
 from formcheck import signals as sg
 from formcheck import skeleton as sk
-from formcheck.exercises import Exercise, Order, RepSpec, Targets
+from formcheck.exercises import HOLD_TOL_S, Exercise, Order, RepSpec, Targets
 from formcheck.inview import FEET, OutOfView, ViewWatch, live_cue, out_of_view, unseen_cue, watched
 from formcheck.types import Analysis, Event, FormcheckError, Hold, Landmarks, Rep, ShoePitch, Side, VideoMeta
 
@@ -1254,10 +1254,10 @@ def _summarize(ex: Exercise, targets: Targets, reps: list[Rep], partial: list[Re
                        "heel_drop_s": e["heel_drop_s"], "back_knee_angle_deg": e["back_knee_angle_deg"]})
             who = f"{h.side.capitalize()} leg" if h.side else "Hold"
             tgt_hold = targets.hold_s
-            if tgt_hold is not None and h.duration_s < tgt_hold - 1.0:
-                fb.append(f"{who}: held {h.duration_s:.0f} s of the {tgt_hold:g} s target.")
-            if e["heel_drop_s"] is not None and tgt_hold is not None and e["heel_drop_s"] < tgt_hold:
-                fb.append(f"{who}: heel dropped after {e['heel_drop_s']:.0f} s of the {tgt_hold:g} s hold.")
+            if tgt_hold is not None and h.duration_s < tgt_hold - HOLD_TOL_S:
+                fb.append(f"{who}: held {h.duration_s:.1f} s of the {tgt_hold:g} s target.")
+            if e["heel_drop_s"] is not None and tgt_hold is not None and e["heel_drop_s"] < tgt_hold - HOLD_TOL_S:
+                fb.append(f"{who}: heel dropped after {e['heel_drop_s']:.1f} s of the {tgt_hold:g} s hold.")
             elif e["heel_raised_s"] < 0.5 * h.duration_s:
                 fb.append(f"{who}: front heel raised for only {e['heel_raised_s']:.0f} s of {h.duration_s:.0f} s.")
             bk = e["back_knee_angle_deg"]
