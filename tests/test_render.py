@@ -225,3 +225,14 @@ def test_reps_without_a_known_side_are_not_shown_as_zero_per_side() -> None:
     assert h["Reps"].value == str(len(rep["reps"])) and "--side" in h["Reps"].detail
     rows = {r[0]: r for r in render.prescription_rows(rep)}
     assert "Reps (left)" not in rows and rows["Reps (side not known)"][2] == str(len(rep["reps"]))
+
+
+def test_the_holds_table_shows_the_heel_time_the_drop_and_the_back_knee() -> None:
+    rep = hold_report()
+    rep["holds"][0].update(heel_raised_s=18.02, heel_drop_s=18.02, back_knee_angle_deg=163.6)
+    rep["holds"][1].update(heel_raised_s=27.0, heel_drop_s=None, back_knee_angle_deg=141.2)
+    html = render.render_html(rep, None)
+    for head in ("heel raised (s)", "heel dropped after (s)", "back knee (deg)"):
+        assert f"<th>{head}</th>" in html
+    assert "<td>18.0</td><td>18.0</td><td>164</td>" in html and "<td>27.0</td><td>–</td><td>141</td>" in html
+    assert "heel raised" not in render.render_html(hold_report(), None)  # a hold without those measures

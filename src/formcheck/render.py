@@ -673,9 +673,16 @@ def _reps_table(report: dict[str, Any]) -> str:
 
 def _holds_table(report: dict[str, Any]) -> str:
     holds = report.get("holds") or []
+    # the lunge hold's own measures: how long the front heel was up, how far into the hold it dropped, the back knee
+    cols = [(k, head, dec) for k, head, dec in (("heel_raised_s", "heel raised (s)", 1),
+                                                 ("heel_drop_s", "heel dropped after (s)", 1),
+                                                 ("back_knee_angle_deg", "back knee (deg)", 0))
+            if any(k in h for h in holds)]
     rows = [[str(i + 1), str(h.get("side") or "–"), _s(_num(h.get("start_s"))), _s(_num(h.get("end_s"))),
-             _s(_num(h.get("duration_s")), 1)] for i, h in enumerate(holds)]
-    return _table(["#", "side", "start (s)", "end (s)", "duration (s)"], rows)
+             _s(_num(h.get("duration_s")), 1),
+             *[_s(_num(h.get(k)), dec) if h.get(k) is not None else "–" for k, _, dec in cols]]
+            for i, h in enumerate(holds)]
+    return _table(["#", "side", "start (s)", "end (s)", "duration (s)", *[head for _, head, _ in cols]], rows)
 
 
 def _prescription_table(report: dict[str, Any]) -> str:
