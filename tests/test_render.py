@@ -148,6 +148,21 @@ def test_a_step_ups_reps_table_says_whether_each_heel_landed_on_the_box_and_how_
     assert "<td>no (16 ± 1°, shoe pitch)</td>" in html and "<td>yes (3°, landmarks)</td>" in html
     assert html.count("<td>–</td>") >= len(rep["reps"]) - 2  # the reps without a reading
 
+
+def test_a_step_ups_prescription_checks_the_whole_foot_on_the_box_and_moments_read_as_words() -> None:
+    rep = reps_report()
+    rep["exercise"] = "stomping_lunge_step_up"
+    assert not any(what == "Whole foot on the box" for what, *_ in render.prescription_rows(rep))  # no readings
+    for i, r in enumerate(rep["reps"]):
+        r["heel_on_box"] = i != 1
+    rep["reps"][1]["flags"] = ["heel_off_box"]
+    rows = {what: (done, met) for what, _, done, met in render.prescription_rows(rep)}
+    assert rows["Whole foot on the box"] == ("5 of 6 reps", False)
+    assert (rep["reps"][1]["start_s"], "Rep 2 (left): heel off box") in render.moments(rep)
+    for r in rep["reps"]:
+        r["heel_on_box"] = True
+    assert render.prescription_rows(rep)[-1] == ("Whole foot on the box", "every rep", "6 of 6 reps", True)
+
 def test_csv_has_one_row_per_contact_rep_and_hold(tmp_path: Path) -> None:
     for rep, kind, n in ((contacts_report(), "contact", 12), (reps_report(), "rep", 6), (hold_report(), "hold", 2)):
         path = tmp_path / f"{kind}.csv"

@@ -318,6 +318,9 @@ def prescription_rows(report: dict[str, Any]) -> list[tuple[str, str, str, bool 
         con = [_num(r.get("concentric_s")) for r in reps]
         ok = sum(abs(c - want_s) <= max(0.25 * want_s, tol) for c in con if math.isfinite(c))
         rows.append(("Concentric per rep", f"{want_s:g} s", f"{ok} of {len(reps)} reps within 25 %", ok == len(reps)))
+    box = [bool(r["heel_on_box"]) for r in reps if r.get("heel_on_box") is not None]
+    if box:  # step-ups: "whole foot lands on the box"
+        rows.append(("Whole foot on the box", "every rep", f"{sum(box)} of {len(box)} reps", all(box)))
     holds = report.get("holds") or []
     if "hold_s" in tg:
         want_s = float(tg["hold_s"])
@@ -356,7 +359,8 @@ def moments(report: dict[str, Any]) -> list[tuple[float, str]]:
         flags = r.get("flags") or []
         if flags:
             side = f" ({r.get('side')})" if r.get("side") else ""
-            out.append((_num(r.get("start_s")), f"Rep {i + 1}{side}: {', '.join(str(f) for f in flags)}"))
+            what = ", ".join(str(f).replace("_", " ") for f in flags)
+            out.append((_num(r.get("start_s")), f"Rep {i + 1}{side}: {what}"))
     for u in (report.get("summary") or {}).get("out_of_view") or []:
         parts, dur = ", ".join(u.get("parts") or []), _s(_num(u.get("duration_s")), 1)
         out.append((_num(u.get("start_s")), f"Out of the picture ({parts}) for {dur} s" if parts else
