@@ -256,6 +256,30 @@ def test_legend_lists_each_label_once_left_to_right_in_order_of_first_use() -> N
     assert [fill for _, fill in swatches] == ["#2563eb", "#ea580c"]
 
 
+def test_a_legend_too_wide_for_the_title_row_wraps_below_it_and_the_plot_moves_down() -> None:
+    """Five entries beside "Key signal over time" on a 720 px chart overlapped the title (the jumping-jack page):
+    entries that do not fit beside the title go on rows below it, in order, inside the plot's width, and the plot
+    area starts below the last row."""
+    labels = ["concentric", "eccentric", "out of the picture", "left shoulder", "right shoulder"]
+    ch = Chart("Key signal over time", "time (s)", "deg", width=720, height=260)
+    for i, lab in enumerate(labels):
+        ch.band(i, i + 0.5, f"#00000{i}", lab)
+    root = parse(ch)
+    entries = [(float(t.get("y", "nan")), float(t.get("x", "nan")), t.text) for t in root.iter(f"{NS}text")
+               if t.get("class") == "lg"]
+    rows = sorted({y for y, _, _ in entries})
+    assert len(rows) == 2 and [lab for _, _, lab in sorted(entries)] == labels
+    left, top, right, _ = frame_box(root)
+    title_end = left + 8.0 * len("Key signal over time")
+    beside = [x for y, x, _ in entries if y == rows[0]]
+    assert min(beside) - 14 > title_end  # the swatch starts after the title
+    assert all(left <= x - 14 and x < right for _, x, _ in entries)
+    assert top == 30 + 16 and top > rows[-1]
+    # a short legend stays beside the title with the plot at its usual top
+    short = parse(Chart("Key signal over time", "t", "y", width=720).band(0, 1, "#000", "hold"))
+    assert frame_box(short)[1] == 30
+
+
 def test_tick_labels_follow_the_ranges() -> None:
     ch = Chart("t", "x", "y").line([0.0, 10.0], [0.0, 1.0], "#000")
     ch.x_range = (0.0, 10.0)

@@ -28,6 +28,13 @@ PALETTE = {
 SIDE_COLOUR = {"left": PALETTE["blue"], "right": PALETTE["orange"], None: PALETTE["grey"], "both": PALETTE["grey"]}
 
 
+TITLE_CHAR_PX = 8.0
+"""Estimated width of one character of a chart title (13 px, semi-bold), px."""
+LEGEND_CHAR_PX = 7.0
+"""Estimated width of one character of a legend label (11 px), px."""
+LEGEND_ROW_PX = 16
+"""Height of a legend row, px: rows past the first push the plot area down."""
+
 _CLIP_IDS = itertools.count()
 """Serial number of each rendered chart's clip path: ids stay unique on a page (``id()`` of a chart collected before
 the next one is built can repeat)."""
@@ -172,8 +179,11 @@ class Chart:
     def render(self) -> str:
         """The chart as an ``<svg>`` string."""
         W, H = self.width, self.height
-        ml, mr, mt, mb = 58, 14, 30, 44
-        pw, ph = W - ml - mr, H - mt - mb
+        ml, mr, mb = 58, 14, 44
+        pw = W - ml - mr
+        rows = self._legend_rows(pw)
+        mt = 30 + LEGEND_ROW_PX * (len(rows) - 1)  # legend rows that do not fit beside the title go below it
+        ph = H - mt - mb
         x0, x1, y0, y1 = self._data_range()
 
         def sx(v: float) -> float:
@@ -210,7 +220,7 @@ class Chart:
         for ly in self.layers:
             out.extend(self._render_layer(ly, sx, sy, mt, ph))
         out.append("</g>")
-        out.append(self._legend(ml, pw))
+        out.append(self._legend(rows, ml, pw))
         out.append("</svg>")
         return "\n".join(out)
 
@@ -272,21 +282,33 @@ class Chart:
                          f'stroke-width="1.2" stroke-dasharray="{ly.extra["dash"]}"/>')
         return parts
 
-    def _legend(self, ml: float, pw: float) -> str:
+    def _legend_rows(self, pw: float) -> list[list[tuple[str, str, float]]]:
+        """The legend's (label, colour, width px) entries in rows, each right-aligned over the plot: the first row
+        beside the title, the others below it. Widths are estimated from the label lengths (11 px text)."""
         seen: dict[str, str] = {}
         for ly in self.layers:
             if ly.label and ly.label not in seen:
                 seen[ly.label] = ly.colour
-        items = list(seen.items())
-        if not items:
-            return ""
+        rows: list[list[tuple[str, str, float]]] = [[]]
+        room, used = pw - TITLE_CHAR_PX * len(self.title) - 12.0, 0.0
+        for label, colour in seen.items():
+            w = LEGEND_CHAR_PX * len(label) + 18.0
+            if used + w > room and (rows[-1] or len(rows) == 1):  # an empty first row: nothing beside the title
+                rows.append([])
+                room, used = pw, 0.0
+            rows[-1].append((label, colour, w))
+            used += w
+        return rows
+
+    def _legend(self, rows: list[list[tuple[str, str, float]]], ml: float, pw: float) -> str:
         parts = []
-        x = ml + pw
-        for label, colour in reversed(items):
-            w = 7.0 * len(label) + 18
-            x -= w
-            parts.append(f'<rect x="{x:.1f}" y="10" width="10" height="10" fill="{escape(colour)}"/>'
-                         f'<text x="{x + 14:.1f}" y="19" class="lg">{escape(label)}</text>')
+        for k, row in enumerate(rows):
+            x = ml + pw - sum(w for _, _, w in row)
+            y = 10 + LEGEND_ROW_PX * k
+            for label, colour, w in row:
+                parts.append(f'<rect x="{x:.1f}" y="{y}" width="10" height="10" fill="{escape(colour)}"/>'
+                             f'<text x="{x + 14:.1f}" y="{y + 9}" class="lg">{escape(label)}</text>')
+                x += w
         return "".join(parts)
 
 
