@@ -113,6 +113,13 @@ class RepSpec:
                                  f"{', '.join(sorted(SIGNAL_LANDMARKS))}")
 
 
+SLOW_RAISE_ECC_S = 2.0
+"""The lowering (s) that makes a tib or calf raise "slow" by default, so the prescription's "slow" is checked: a rep
+lowered in under 85 % of it is flagged ``fast_eccentric``. A normal-speed raise lowers in about 1 s. The tib and calf
+raise validation ran with this target (docs/validation.md): on the 32 held-out renders of stop 21 the planted 0.8 s
+lowering was reported on every one with no false alarm; at 640x360 the shoe series reads lowerings up to 0.3 s short,
+so a true 2 s lowering can come near the flag. ``--target-eccentric`` overrides it."""
+
 HOLD_TOL_S = 0.2
 """A hold this much short of its target (s) still meets it: the timing precision of a hold (rendered holds: 0.02-0.07 s
 of error at 30 and 60 fps, docs/validation.md), so a measured 29.9 s of a 30 s hold is not called short. The page's
@@ -216,12 +223,12 @@ EXERCISES: dict[str, Exercise] = {
                  prescription="30 s per side, front heel up, back leg straight",
                  spec=RepSpec("hip_floor_L", sign=-1, min_amp=0.1, min_dur_s=3.0, max_dur_s=600.0,
                               side_mode="front_leg", view="side", hold=True, cutoff_hz=1.5)),
-        Exercise("tib_raise", "reps", "Tib raise", "side", Targets(reps=15),
-                 prescription="15 slow reps",
+        Exercise("tib_raise", "reps", "Tib raise", "side", Targets(reps=15, eccentric_s=SLOW_RAISE_ECC_S),
+                 prescription="15 slow reps (2 s lowering)",
                  spec=RepSpec("heel_up_deg", sign=-1, order="con_first", min_amp=8.0, min_dur_s=0.4,
                               max_dur_s=10.0, view="side")),
-        Exercise("calf_raise", "reps", "Calf raise", "side", Targets(reps=15),
-                 prescription="15 slow reps, body in a straight line",
+        Exercise("calf_raise", "reps", "Calf raise", "side", Targets(reps=15, eccentric_s=SLOW_RAISE_ECC_S),
+                 prescription="15 slow reps (2 s lowering), body in a straight line",
                  spec=RepSpec("heel_up_deg", sign=1, order="con_first", min_amp=8.0, min_dur_s=0.4,
                               max_dur_s=10.0, view="side")),
         Exercise("squat", "reps", "Squat", "side or front", prescription="count reps, time phases", spec=_SQUAT),
