@@ -251,3 +251,22 @@ def test_the_holds_table_shows_the_heel_time_the_drop_and_the_back_knee() -> Non
         assert f"<th>{head}</th>" in html
     assert "<td>18.0</td><td>18.0</td><td>164</td>" in html and "<td>27.0</td><td>–</td><td>141</td>" in html
     assert "heel raised" not in render.render_html(hold_report(), None)  # a hold without those measures
+
+
+def test_the_reps_table_shows_each_exercises_own_measures() -> None:
+    """The issue's measures per rep: depth and knee travel (squats), the bar's tilt (offset squat), toe lift and heel
+    rise (tib and calf raises), the body line (calf raise); columns appear only where the reps carry them."""
+    rep = reps_report()
+    assert "bar tilt" not in render.render_html(rep, None) and "knee past toes" not in render.render_html(rep, None)
+    for r in rep["reps"]:
+        r.update(depth_hip_above_knee_L=-0.04, knee_over_toe_L=0.06, tilt_deg=None)
+    rep["reps"][1].update(tilt_deg=-9.6, tilt_side="right")
+    html = render.render_html(rep, None)
+    for head in ("hip above knee (leg lengths)", "knee past toes (leg lengths)", "bar tilt"):
+        assert f"<th>{head}</th>" in html
+    assert "<td>-0.04</td><td>0.06</td><td>10° right</td>" in html and "<td>-0.04</td><td>0.06</td><td>–</td>" in html
+    calf = reps_report()
+    for r in calf["reps"]:
+        r.update(heel_rise_deg=21.4, body_line_deg=3.2)
+    html = render.render_html(calf, None)
+    assert "<th>heel rise (deg)</th>" in html and "<td>21</td><td>3</td>" in html and "toe lift" not in html

@@ -18,6 +18,7 @@ import io
 import math
 import os
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from html import escape
 from pathlib import Path
@@ -643,6 +644,24 @@ def _contacts_table(report: dict[str, Any]) -> str:
                    "heel conf.", "side"], rows, flags)
 
 
+def _tilt(r: dict[str, Any]) -> str:
+    v = _num(r.get("tilt_deg"))
+    return "–" if not math.isfinite(v) else f"{abs(v):.0f}° {r.get('tilt_side') or ''}".strip()
+
+
+REP_MEASURES: tuple[tuple[str, str, Callable[[dict[str, Any]], str]], ...] = (
+    ("depth_hip_above_knee_L", "hip above knee (leg lengths)", lambda r: _s(_num(r.get("depth_hip_above_knee_L")))),
+    ("knee_over_toe_L", "knee past toes (leg lengths)", lambda r: _s(_num(r.get("knee_over_toe_L")))),
+    ("tilt_deg", "bar tilt", _tilt),
+    ("range_deg", "toe lift (deg)", lambda r: _s(_num(r.get("range_deg")), 0)),
+    ("heel_rise_deg", "heel rise (deg)", lambda r: _s(_num(r.get("heel_rise_deg")), 0)),
+    ("body_line_deg", "body line off straight (deg)", lambda r: _s(_num(r.get("body_line_deg")), 0)),
+)
+"""Per-rep measures the reps table shows when the reps carry them (report key, column, cell): depth and knee travel
+(squats), the bar's tilt (offset squat), the toes' and heels' lift (tib and calf raises), the body line (calf
+raise)."""
+
+
 def _reps_table(report: dict[str, Any]) -> str:
     reps = report.get("reps") or []
     d = _decimals_for(frame_period_s(report))
@@ -661,18 +680,20 @@ def _reps_table(report: dict[str, Any]) -> str:
         pitch = f"{v:.0f}" + (f" ± {u:.0f}" if math.isfinite(u) else "") + "°"
         return ("yes" if r["heel_on_box"] else "no") + f" ({pitch}, {r.get('heel_method') or 'landmarks'})"
 
+    measures = [(head, cell) for key, head, cell in REP_MEASURES if any(key in r for r in reps)]
     for i, r in enumerate(reps):
         ecc = _num(r.get("eccentric_s"))
         rows.append([str(i + 1), str(r.get("side") or "–"), _s(_num(r.get("start_s")), d),
                      _s(_num(r.get("bottom_s")), d), _s(_num(r.get("end_s")), d), pm(r, "eccentric"),
-                     pm(r, "concentric"), *([heel(r)] if box else []), _s(_num(r.get("confidence")), 2),
-                     ", ".join(str(f) for f in r.get("flags") or []) or "–"])
+                     pm(r, "concentric"), *([heel(r)] if box else []), *[cell(r) for _, cell in measures],
+                     _s(_num(r.get("confidence")), 2), ", ".join(str(f) for f in r.get("flags") or []) or "–"])
         flags.append(bool(r.get("flags")) or (tg is not None and math.isfinite(ecc)
                                                and ecc < float(tg) - frame_period_s(report)))
     # the turn is a bottom when the rep lowers first (a squat), a top when it rises first (a calf raise)
     turn = "top (s)" if reps and all(r.get("first_phase") == "concentric" for r in reps) else "bottom (s)"
     return _table(["#", "side", "start (s)", turn, "end (s)", "eccentric (s)", "concentric (s)",
-                   *(["heel on box (foot pitch)"] if box else []), "confidence", "flags"], rows, flags)
+                   *(["heel on box (foot pitch)"] if box else []), *[head for head, _ in measures], "confidence",
+                   "flags"], rows, flags)
 
 
 def _holds_table(report: dict[str, Any]) -> str:
