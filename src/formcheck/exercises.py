@@ -113,12 +113,14 @@ class RepSpec:
                                  f"{', '.join(sorted(SIGNAL_LANDMARKS))}")
 
 
-SLOW_RAISE_ECC_S = 2.0
-"""The lowering (s) that makes a tib or calf raise "slow" by default, so the prescription's "slow" is checked: a rep
-lowered in under 85 % of it is flagged ``fast_eccentric``. A normal-speed raise lowers in about 1 s. The tib and calf
-raise validation ran with this target (docs/validation.md): on the 32 held-out renders of stop 21 the planted 0.8 s
-lowering was reported on every one with no false alarm; at 640x360 the shoe series reads lowerings up to 0.3 s short,
-so a true 2 s lowering can come near the flag. ``--target-eccentric`` overrides it."""
+SLOW_RAISE_ECC_S = 1.5
+"""The lowering (s) that makes a tib or calf raise "slow" by default, so that the prescription's "slow" is checked.
+A rep lowered in under 85 % of it (1.28 s) is flagged ``fast_eccentric``; a normal-speed raise lowers in about 1 s.
+
+It is 1.5 s, not the 2 s the validation renders lower in, because of the measurement margin: on a 30 fps render
+(seed 3, true lowerings 1.92-1.99 s), offline read 1.73-1.84 s and live read 1.59-2.17 s. With a 2 s target, live
+called the 1.92 s rep fast. At 640x360 the shoe series reads lowerings up to 0.3 s short (docs/validation.md).
+``--target-eccentric`` overrides it."""
 
 HOLD_TOL_S = 0.2
 """A hold this much short of its target (s) still meets it: the timing precision of a hold (rendered holds: 0.02-0.07 s
@@ -224,11 +226,11 @@ EXERCISES: dict[str, Exercise] = {
                  spec=RepSpec("hip_floor_L", sign=-1, min_amp=0.1, min_dur_s=3.0, max_dur_s=600.0,
                               side_mode="front_leg", view="side", hold=True, cutoff_hz=1.5)),
         Exercise("tib_raise", "reps", "Tib raise", "side", Targets(reps=15, eccentric_s=SLOW_RAISE_ECC_S),
-                 prescription="15 slow reps (2 s lowering)",
+                 prescription="15 slow reps (lowering 1.5 s or slower)",
                  spec=RepSpec("heel_up_deg", sign=-1, order="con_first", min_amp=8.0, min_dur_s=0.4,
                               max_dur_s=10.0, view="side")),
         Exercise("calf_raise", "reps", "Calf raise", "side", Targets(reps=15, eccentric_s=SLOW_RAISE_ECC_S),
-                 prescription="15 slow reps (2 s lowering), body in a straight line",
+                 prescription="15 slow reps (lowering 1.5 s or slower), body in a straight line",
                  spec=RepSpec("heel_up_deg", sign=1, order="con_first", min_amp=8.0, min_dur_s=0.4,
                               max_dur_s=10.0, view="side")),
         Exercise("squat", "reps", "Squat", "side or front", prescription="count reps, time phases", spec=_SQUAT),

@@ -579,7 +579,8 @@ padding-bottom:.2rem}.sub{color:var(--mut);margin:0 0 .8rem}
 .card .l{color:var(--mut);font-size:.8rem}.card .v{font-size:1.35rem;font-weight:650;white-space:nowrap}
 .card .d{color:var(--mut);font-size:.78rem}
 .tw{overflow-x:auto;-webkit-overflow-scrolling:touch}table{border-collapse:collapse;width:100%;font-size:.88rem}
-th,td{border-bottom:1px solid var(--bd);padding:5px 8px;text-align:right;white-space:nowrap}th{white-space:normal;vertical-align:bottom}
+th,td{border-bottom:1px solid var(--bd);padding:5px 8px;text-align:right;white-space:nowrap}
+th{white-space:normal;vertical-align:bottom}
 th:first-child,td:first-child{text-align:left}td.t,th.t{text-align:left;white-space:normal}
 tr.flag td{background:#fef2f2}.ok{color:var(--ok);font-weight:600}.bad{color:var(--bad);font-weight:600}
 svg.chart{width:100%;height:auto;display:block;margin:8px 0 14px}svg .ct{font-size:13px;font-weight:600}
