@@ -652,17 +652,35 @@ def _tilt(r: dict[str, Any]) -> str:
     return "0°" if round(abs(v)) == 0 else f"{abs(v):.0f}° {r.get('tilt_side') or ''}".strip()
 
 
-REP_MEASURES: tuple[tuple[str, str, Callable[[dict[str, Any]], str]], ...] = (
-    ("depth_hip_above_knee_L", "hip above knee (leg lengths)", lambda r: _s(_num(r.get("depth_hip_above_knee_L")))),
-    ("knee_over_toe_L", "knee past toes (leg lengths)", lambda r: _s(_num(r.get("knee_over_toe_L")))),
-    ("tilt_deg", "bar tilt", _tilt),
-    ("range_deg", "toe lift (deg)", lambda r: _s(_num(r.get("range_deg")), 0)),
-    ("heel_rise_deg", "heel rise (deg)", lambda r: _s(_num(r.get("heel_rise_deg")), 0)),
-    ("body_line_deg", "body line off straight (deg)", lambda r: _s(_num(r.get("body_line_deg")), 0)),
+REP_MEASURES: tuple[tuple[str, str, int], ...] = (
+    ("depth_hip_above_knee_L", "hip above knee (leg lengths)", 2),
+    ("knee_over_toe_L", "knee past toes (leg lengths)", 2),
+    ("tilt_deg", "bar tilt", 0),
+    ("range_deg", "toe lift (deg)", 0),
+    ("heel_rise_deg", "heel rise (deg)", 0),
+    ("body_line_deg", "body line off straight (deg)", 0),
 )
-"""Per-rep measures the reps table shows when the reps carry them (report key, column, cell): depth and knee travel
-(squats), the bar's tilt (offset squat), the toes' and heels' lift (tib and calf raises), the body line (calf
-raise)."""
+"""Per-rep measures the reps table shows when the reps carry them (report key, column, decimals): depth and knee
+travel (squats), the bar's tilt (offset squat, with its side), the toes' and heels' lift (tib and calf raises), the
+body line (calf raise)."""
+HOLD_MEASURES: tuple[tuple[str, str, int], ...] = (
+    ("heel_raised_s", "heel raised (s)", 1),
+    ("heel_drop_s", "heel dropped after (s)", 1),
+    ("back_knee_angle_deg", "back knee (deg)", 0),
+)
+"""The lunge hold's own measures in the holds table: how long the front heel was up, how far into the hold it
+dropped, the back knee."""
+
+
+def _measures(records: list[dict[str, Any]], specs: tuple[tuple[str, str, int], ...]
+              ) -> tuple[list[str], Callable[[dict[str, Any]], list[str]]]:
+    """The columns of ``specs`` that some record carries, and a row's cells for them ("–" where it has none)."""
+    cols = [(k, head, dec) for k, head, dec in specs if any(k in r for r in records)]
+
+    def cells(r: dict[str, Any]) -> list[str]:
+        return [_tilt(r) if k == "tilt_deg" else _s(_num(r.get(k)), dec) for k, _, dec in cols]
+
+    return [head for _, head, _ in cols], cells
 
 
 def _reps_table(report: dict[str, Any]) -> str:
@@ -683,34 +701,27 @@ def _reps_table(report: dict[str, Any]) -> str:
         pitch = f"{v:.0f}" + (f" ± {u:.0f}" if math.isfinite(u) else "") + "°"
         return ("yes" if r["heel_on_box"] else "no") + f" ({pitch}, {r.get('heel_method') or 'landmarks'})"
 
-    measures = [(head, cell) for key, head, cell in REP_MEASURES if any(key in r for r in reps)]
+    heads, cells = _measures(reps, REP_MEASURES)
     for i, r in enumerate(reps):
         ecc = _num(r.get("eccentric_s"))
         rows.append([str(i + 1), str(r.get("side") or "–"), _s(_num(r.get("start_s")), d),
                      _s(_num(r.get("bottom_s")), d), _s(_num(r.get("end_s")), d), pm(r, "eccentric"),
-                     pm(r, "concentric"), *([heel(r)] if box else []), *[cell(r) for _, cell in measures],
+                     pm(r, "concentric"), *([heel(r)] if box else []), *cells(r),
                      _s(_num(r.get("confidence")), 2), ", ".join(str(f) for f in r.get("flags") or []) or "–"])
         flags.append(bool(r.get("flags")) or (tg is not None and math.isfinite(ecc)
                                                and ecc < float(tg) - frame_period_s(report)))
     # the turn is a bottom when the rep lowers first (a squat), a top when it rises first (a calf raise)
     turn = "top (s)" if reps and all(r.get("first_phase") == "concentric" for r in reps) else "bottom (s)"
     return _table(["#", "side", "start (s)", turn, "end (s)", "eccentric (s)", "concentric (s)",
-                   *(["heel on box (foot pitch)"] if box else []), *[head for head, _ in measures], "confidence",
-                   "flags"], rows, flags)
+                   *(["heel on box (foot pitch)"] if box else []), *heads, "confidence", "flags"], rows, flags)
 
 
 def _holds_table(report: dict[str, Any]) -> str:
     holds = report.get("holds") or []
-    # the lunge hold's own measures: how long the front heel was up, how far into the hold it dropped, the back knee
-    cols = [(k, head, dec) for k, head, dec in (("heel_raised_s", "heel raised (s)", 1),
-                                                 ("heel_drop_s", "heel dropped after (s)", 1),
-                                                 ("back_knee_angle_deg", "back knee (deg)", 0))
-            if any(k in h for h in holds)]
+    heads, cells = _measures(holds, HOLD_MEASURES)
     rows = [[str(i + 1), str(h.get("side") or "–"), _s(_num(h.get("start_s"))), _s(_num(h.get("end_s"))),
-             _s(_num(h.get("duration_s")), 1),
-             *[_s(_num(h.get(k)), dec) if h.get(k) is not None else "–" for k, _, dec in cols]]
-            for i, h in enumerate(holds)]
-    return _table(["#", "side", "start (s)", "end (s)", "duration (s)", *[head for _, head, _ in cols]], rows)
+             _s(_num(h.get("duration_s")), 1), *cells(h)] for i, h in enumerate(holds)]
+    return _table(["#", "side", "start (s)", "end (s)", "duration (s)", *heads], rows)
 
 
 def _prescription_table(report: dict[str, Any]) -> str:
