@@ -240,6 +240,9 @@ def test_reps_without_a_known_side_are_not_shown_as_zero_per_side() -> None:
     assert h["Reps"].value == str(len(rep["reps"])) and "--side" in h["Reps"].detail
     rows = {r[0]: r for r in render.prescription_rows(rep)}
     assert "Reps (left)" not in rows and rows["Reps (side not known)"][2] == str(len(rep["reps"]))
+    # nor as zeros in the key numbers (the batch summary's columns): a calf raise has no side at all
+    k = render.key_numbers(rep)
+    assert (k["reps"], k["reps_left"], k["reps_right"]) == (len(rep["reps"]), None, None)
 
 
 def test_the_holds_table_shows_the_heel_time_the_drop_and_the_back_knee() -> None:

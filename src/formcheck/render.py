@@ -179,10 +179,11 @@ def key_numbers(report: dict[str, Any]) -> dict[str, Any]:
         sides = [r.get("side") for r in reps]
         ecc = _finite([_num(r.get("eccentric_s")) for r in reps])
         con = _finite([_num(r.get("concentric_s")) for r in reps])
+        sided = any(s in ("left", "right") for s in sides)  # per-side counts only where a side is known
         out.update({
             "reps": len(reps),
-            "reps_left": sum(s == "left" for s in sides),
-            "reps_right": sum(s == "right" for s in sides),
+            "reps_left": sum(s == "left" for s in sides) if sided else None,
+            "reps_right": sum(s == "right" for s in sides) if sided else None,
             "eccentric_mean_s": round(float(ecc.mean()), 3) if ecc.size else None,
             "concentric_mean_s": round(float(con.mean()), 3) if con.size else None,
             "reps_flagged": sum(bool(r.get("flags")) for r in reps),
