@@ -309,8 +309,9 @@ def measure_hip_track(lm: Landmarks, video: str | Path) -> Landmarks:
         track = tracker.result()
     agree, apart = hipflow.track_checks(lm, track)
     if not (agree >= hipflow.MIN_AGREEMENT and apart <= hipflow.MAX_DISAGREEMENT_LEG_S):
-        log.warning("%s: the hip track does not follow the landmarks (correlation %.2f, median speed difference "
-                    "%.3f leg/s); landmark hip kept", video, agree, apart)
+        # a method choice, not a fault of the input (the report's hip_source says which was used): not a warning
+        log.info("%s: the hip track does not follow the landmarks (correlation %.2f, median speed difference "
+                 "%.3f leg/s); landmark hip kept", video, agree, apart)
         return dataclasses.replace(lm, hip_track=None)
     log.info("hip track: %d of %d frame pairs tracked, correlation with the landmarks %.2f, median speed difference "
              "%.3f leg/s", int(np.isfinite(track.dy_px).sum()), len(track) - 1, agree, apart)
