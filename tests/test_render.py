@@ -273,3 +273,21 @@ def test_the_reps_table_shows_each_exercises_own_measures() -> None:
         r.update(heel_rise_deg=21.4, body_line_deg=3.2)
     html = render.render_html(calf, None)
     assert "<th>heel rise (deg)</th>" in html and "<td>21</td><td>3</td>" in html and "toe lift" not in html
+
+
+def test_the_gct_trend_on_the_page_is_the_analysis_drift_the_cues_use() -> None:
+    """The page's trend is the summary's Theil-Sen drift (what the cues quote), not a second, least-squares estimate:
+    one long contact moves a least-squares slope, not the robust one."""
+    rep = contacts_report()
+    gct = [0.180 + 0.002 * i for i in range(len(rep["contacts"]))]
+    gct[5] = 0.320  # one long contact mid-set
+    for c, g in zip(rep["contacts"], gct, strict=True):
+        c["gct_s"] = g
+    rep["summary"]["gct_drift_s_per_10_hops"] = 0.020  # the analysis's robust slope: 2 ms per hop
+    h = {x.label: x for x in render.headlines(rep)}
+    assert (h["GCT trend"].value, h["GCT trend"].detail) == ("+2.0 ms / hop", "Theil-Sen slope")
+    assert render.key_numbers(rep)["gct_trend_ms_per_hop"] == 2.0
+    assert "trend +2.0 ms/hop" in render.render_html(rep, None)
+    rep["summary"].pop("gct_drift_s_per_10_hops")  # a report without it: least squares, pulled by the long contact
+    h = {x.label: x for x in render.headlines(rep)}
+    assert h["GCT trend"].detail == "least-squares slope" and h["GCT trend"].value != "+2.0 ms / hop"

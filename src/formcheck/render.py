@@ -144,6 +144,26 @@ def phase_precision_s(report: dict[str, Any], phase: str) -> float:
 
 
 # --- key numbers (shared by the page, the terminal summary and batch summaries) ---------------------
+def gct_trend(report: dict[str, Any]) -> tuple[float, float, str] | None:
+    """The contact time's trend over the set: slope (ms per hop), level at hop 0 (ms) and how it was fitted.
+
+    The analysis's drift (``summary.gct_drift_s_per_10_hops``, a Theil-Sen slope, robust to the odd long contact)
+    when the report has it, so the page, the cues and the summary agree; a least-squares line for reports without it.
+    None with fewer than three finite contact times."""
+    contacts = report.get("contacts") or []
+    n = np.arange(1, len(contacts) + 1, dtype=float)
+    gct = np.array([_num(c.get("gct_s")) * 1000 for c in contacts])
+    ok = np.isfinite(gct)
+    if ok.sum() < 3:
+        return None
+    drift = _num((report.get("summary") or {}).get("gct_drift_s_per_10_hops"))
+    if math.isfinite(drift):
+        slope = drift * 1000 / 10
+        return slope, float(np.median(gct[ok] - slope * n[ok])), "Theil-Sen slope"
+    tr = linear_trend(n, gct)
+    return (tr[0], tr[1], "least-squares slope") if tr is not None else None
+
+
 def key_numbers(report: dict[str, Any]) -> dict[str, Any]:
     """Flat dict of the headline numbers of a report (units in the keys; None when not applicable).
 
@@ -161,8 +181,7 @@ def key_numbers(report: dict[str, Any]) -> dict[str, Any]:
         heel_idx = [i + 1 for i, c in enumerate(contacts) if c.get("heel_touch")]
         rsi = _finite([_num(c.get("flight_s")) / _num(c.get("gct_s")) for c in contacts
                        if _num(c.get("gct_s")) > 0])
-        n = np.arange(len(contacts), dtype=float)
-        tr = linear_trend(n, np.array([_num(c.get("gct_s")) for c in contacts]))
+        tr = gct_trend(report)
         out.update({
             "contacts": len(contacts),
             "gct_mean_ms": round(float(gct.mean()) * 1000, 1) if gct.size else None,
@@ -173,7 +192,7 @@ def key_numbers(report: dict[str, Any]) -> dict[str, Any]:
             "rsi_mean": round(float(rsi.mean()), 2) if rsi.size else None,
             "heel_touches": len(heel_idx),
             "heel_touch_hops": heel_idx,
-            "gct_trend_ms_per_hop": round(tr[0] * 1000, 2) if tr else None,
+            "gct_trend_ms_per_hop": round(tr[0], 2) if tr else None,
         })
     if reps:
         sides = [r.get("side") for r in reps]
@@ -242,7 +261,8 @@ def headlines(report: dict[str, Any]) -> list[Headline]:
         hops = ", ".join(str(i) for i in k["heel_touch_hops"]) or "none"
         out.append(Headline("Heel touches", str(k["heel_touches"]), f"hops: {hops}"))
         if k.get("gct_trend_ms_per_hop") is not None:
-            out.append(Headline("GCT trend", f"{k['gct_trend_ms_per_hop']:+.1f} ms / hop", "least-squares slope"))
+            tr = gct_trend(report)
+            out.append(Headline("GCT trend", f"{k['gct_trend_ms_per_hop']:+.1f} ms / hop", tr[2] if tr else ""))
     if k.get("reps"):
         ex = _exercise(report)
         if ex is not None and ex.single_leg and (k["reps_left"] or k["reps_right"]):
@@ -483,7 +503,7 @@ def _gct_chart(report: dict[str, Any]) -> str:
     ch.points(list(n), list(gct), [PALETTE["red"] if h else PALETTE["blue"] for h in heel], r=4,
               titles=[f"hop {int(i)}: {g:.0f} ms" + (" (heel touch)" if h else "") for i, g, h in zip(n, gct, heel,
                                                                                                   strict=True)])
-    tr = linear_trend(n, gct)
+    tr = gct_trend(report)
     if tr is not None:
         ch.line([n[0], n[-1]], [tr[1] + tr[0] * n[0], tr[1] + tr[0] * n[-1]], PALETTE["grey"],
                 f"trend {tr[0]:+.1f} ms/hop", dash="6 4")
