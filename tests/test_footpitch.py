@@ -299,7 +299,9 @@ def test_a_step_up_measures_the_foot_on_the_box_whichever_label_it_has() -> None
     xyz[48:60, sk.SIDE_INDEX["right"]["ankle"], 1] += 40.0 / H
     lm = dataclasses.replace(lm, xyz=xyz)
     windows = [(float(lm.t[30]), float(lm.t[41])), (float(lm.t[48]), float(lm.t[59]))]
-    plan = footpitch.box_plan(lm, windows, stand_s=0.25)
+    base = footpitch.series_plan(lm, 0.25)
+    assert base is not None
+    plan = footpitch.box_plan(lm, windows, base)
     assert plan is not None and plan.foot == 1 and plan.feet == (1, 0)
     meter = footpitch.PitchMeter(lm, plan)
     for k in sorted(plan.frames_needed()):
@@ -308,7 +310,7 @@ def test_a_step_up_measures_the_foot_on_the_box_whichever_label_it_has() -> None
     assert list(got.foot) == [1, 0] and (got.n_frames >= 10).all()
     # the left foot's landmarks sit 3 px higher on the same shoe: registered from there, it still reads the shoe
     assert abs(got.min_pitch_deg[0] - 15.0) <= 0.3 + 0.07 * 15.0 and abs(got.min_pitch_deg[1]) <= 0.3
-    assert footpitch.box_plan(lm, windows, stand_s=float("nan")) is None  # no stand: no template
+    assert footpitch.series_plan(lm, float("nan")) is None  # no stand: no template
 
 
 def test_a_plan_with_a_foot_per_contact_must_name_one_for_each() -> None:

@@ -316,20 +316,16 @@ BOX_LEAD_FRAC = 0.2
 """The foot on the box is the one whose ankle is higher in the image over this first fraction of its window."""
 
 
-def box_plan(lm: Landmarks, windows: Sequence[tuple[float, float]], stand_s: float) -> PitchPlan | None:
+def box_plan(lm: Landmarks, windows: Sequence[tuple[float, float]], base: PitchPlan) -> PitchPlan:
     """The plan that measures the foot on a step-up box in each of ``windows`` (start, end in s) against the shoe
-    standing flat on the floor around ``stand_s`` (s).
+    standing flat on the floor in ``base`` (:func:`series_plan` of the stand).
 
-    The template is the nearer shoe's on the stand (:func:`series_plan`); in each window the foot measured is the
+    The template is the nearer shoe's on the stand (``base``); in each window the foot measured is the
     one whose ankle is higher in the image over its first :data:`BOX_LEAD_FRAC` (the lead foot, on the box, whichever
     label the model gives it; the trailing one is still on the floor). Seen from the side a left and a right shoe
     show the same outline, so the far foot is registered against the near one's template. Each window is measured
     like a contact (:class:`PitchMeter`): its lowest windowed pitch says whether the heel came down on the box.
-    None when :func:`series_plan` finds no template.
     """
-    base = series_plan(lm, stand_s)
-    if base is None:
-        return None
     t = lm.t
     px = lm.xy_px()
     ankle_y = px[:, list(_ANKLES), 1]  # (T, 2) image row: smaller is higher

@@ -218,11 +218,10 @@ def measure_foot_pitch(lm: Landmarks, video: str | Path, exercise: str) -> Landm
     or the series does not follow the landmarks' pitch (:func:`formcheck.footpitch.series_agreement`).
     """
     analysis = analyze(lm, exercise, get_exercise(exercise).targets)
-    stand = _flat_stand(lm, analysis.reps)
-    if stand is None:
+    plan = _flat_stand(lm, analysis.reps)
+    if plan is None:
         log.info("shoe pitch series: no flat stand of a foot seen from the side; landmark pitch kept")
         return lm
-    plan = stand[1]
     meter = footpitch.SeriesMeter(lm, plan)
     if not _push_every_frame(lm, video, meter.push, "shoe pitch series"):
         return lm
@@ -239,10 +238,10 @@ def measure_foot_pitch(lm: Landmarks, video: str | Path, exercise: str) -> Landm
     return dataclasses.replace(lm, foot_pitch=series)
 
 
-def _flat_stand(lm: Landmarks, reps: list[Rep]) -> tuple[float, footpitch.PitchPlan] | None:
-    """The middle (s) of the still stretch whose flat shoe is the template of a pitch measurement, and its plan
-    (:func:`formcheck.footpitch.series_plan`): just before the first rep, else between reps, else after the last
-    (:data:`STAND_MIN_S` long at least, :data:`STAND_GAP_S` from any rep); None without reps or such a stand."""
+def _flat_stand(lm: Landmarks, reps: list[Rep]) -> footpitch.PitchPlan | None:
+    """The plan (:func:`formcheck.footpitch.series_plan`) of the still stretch whose flat shoe is the template of a
+    pitch measurement: just before the first rep, else between reps, else after the last (:data:`STAND_MIN_S` long
+    at least, :data:`STAND_GAP_S` from any rep); None without reps or such a stand."""
     if not reps:
         return None
     t0, t1 = float(lm.t[0]), float(lm.t[-1])
@@ -257,7 +256,7 @@ def _flat_stand(lm: Landmarks, reps: list[Rep]) -> tuple[float, footpitch.PitchP
         mid = b - footpitch.STAND_HALF_S if before_first else 0.5 * (a + b)
         plan = footpitch.series_plan(lm, mid)
         if plan is not None:
-            return mid, plan
+            return plan
     return None
 
 
@@ -277,9 +276,7 @@ def measure_box_heels(lm: Landmarks, video: str | Path, exercise: str) -> Landma
     if stand is None:
         log.info("box heels: no flat stand of a foot seen from the side; the landmarks judge the heel")
         return lm
-    plan = footpitch.box_plan(lm, box_windows(analysis.reps), stand[0])
-    if plan is None:
-        return lm
+    plan = footpitch.box_plan(lm, box_windows(analysis.reps), stand)
     meter = footpitch.PitchMeter(lm, plan)
     if not _push_every_frame(lm, video, meter.push, "box heels", plan.frames_needed()):
         return lm
