@@ -279,7 +279,10 @@ def test_live_at_real_pace_matches_analyze_on_synthetic_hops(hop_clip: Path, tmp
     if not gaps:
         assert len(online) == len(live["contacts"]) == len(ana["contacts"])
     assert [e["type"] for e in events].count("heel_touch") == sum(c["heel_touch"] for c in online)
-    assert (tmp_path / "live" / "report.html").is_file()
+    # the session's figures are in every file written, the page's "Live session" section included
+    assert live["params"]["live"]["frames_processed"] == summary["frames_processed"]
+    page = (tmp_path / "live" / "report.html").read_text()
+    assert "<h2>Live session</h2>" in page and f"{summary['frames_processed']} analysed of" in page
 
 
 @pytest.fixture(scope="module")

@@ -78,6 +78,11 @@ def test_phase_headlines_quote_the_reps_fit_uncertainty_not_a_frame() -> None:
     # phases timed from a shoe registered on the video: the ± also counts the video's dead band, and says so
     rep["params"].setdefault("analysis", {})["pitch_deadband_deg"] = 0.5
     assert "dead band" in {h.label: h for h in render.headlines(rep)}["Eccentric (mean)"].detail
+    # a step-up's lowering ends when the pose model's ankle lands: the ± says what that reading costs, on that phase
+    assert "ankle" not in {h.label: h for h in render.headlines(rep)}["Eccentric (mean)"].detail
+    rep["reps"][0]["end_timing"] = "lead_foot_down"
+    hl = {h.label: h for h in render.headlines(rep)}
+    assert "ankle lands" in hl["Eccentric (mean)"].detail and "ankle" not in hl["Concentric (mean)"].detail
 
 
 def test_eccentric_shorter_than_target_is_not_met() -> None:
@@ -291,3 +296,19 @@ def test_the_gct_trend_on_the_page_is_the_analysis_drift_the_cues_use() -> None:
     rep["summary"].pop("gct_drift_s_per_10_hops")  # a report without it: least squares, pulled by the long contact
     h = {x.label: x for x in render.headlines(rep)}
     assert h["GCT trend"].detail == "least-squares slope" and h["GCT trend"].value != "+2.0 ms / hop"
+
+
+def test_a_live_sessions_page_says_what_was_live_and_that_its_numbers_use_every_frame() -> None:
+    rep = reps_report()
+    assert render.live_rows(rep) == [] and "Live session" not in render.render_html(rep, None)
+    rep["params"]["live"] = {"frames_arrived": 900, "frames_processed": 880, "frames_dropped": 20,
+                             "frames_recorded": 880, "pose_ms_median": 23.4,
+                             "latency": {"rep": {"n": 6, "latency_median_ms": 30.0, "latency_p95_ms": 41.0,
+                                                 "delay_median_ms": 480.0, "delay_p95_ms": 610.0}}}
+    rows = dict(render.live_rows(rep))
+    assert rows["Frames"] == "880 analysed of 900 that arrived (20 dropped to keep up)"
+    assert rows["Live rep events"] == "6 given, 480 ms after it happened (median; 95 % within 610 ms)"
+    page = render.render_html(rep, None)
+    assert "<h2>Live session</h2>" in page and "re-analyses the whole recording" in page
+    aborted = render.live_rows({"params": {"live": {"frames_recorded": 12, "aborted": True}}})
+    assert aborted[0][0] == "Session" and dict(aborted)["Frames in this report"] == "12"

@@ -60,6 +60,24 @@ def test_phase_duration_uncertainty_covers_the_error_and_grows_with_noise_and_a_
     assert reps_mod.phase_duration_sigma_s(t, ramp, f.t0_s, f.dur_s, f.alpha) < low
 
 
+def test_the_start_and_end_of_a_fitted_phase_state_uncertainties_that_cover_their_errors() -> None:
+    # the 3.2 s smoothstep of the test above, noise 0.004 L, 40 seeds: the start and end sigmas cover their own errors
+    # (measured 58 % / 82 % and 60 % / 88 % within one / two sigma, median sigma 0.051 s; the duration's sigma, 0.10 s,
+    # would hold 82-88 % within one: too wide for either end, hence the upper bound)
+    t = np.arange(0, 6, 1 / 30)
+    clean = 0.4 * ease((t - 1.0) / 3.2, 1.0)
+    z: dict[str, list[float]] = {"start": [], "end": []}
+    for seed in range(40):
+        x = clean + np.random.default_rng(seed).normal(0, 0.004, t.size)
+        f = fit_phase(t, x, 1.2, 2.8)
+        assert f is not None
+        for of, true_s, fit_s in (("start", 1.0, f.t0_s), ("end", 4.2, f.t1_s)):
+            u = reps_mod.phase_time_sigma_s(t, x, f.t0_s, f.dur_s, f.alpha, of=of)  # type: ignore[arg-type]
+            z[of].append(abs(fit_s - true_s) / u)
+    for of, zs in z.items():
+        assert 0.5 <= np.mean(np.array(zs) <= 1) <= 0.75 and np.mean(np.array(zs) <= 2) >= 0.75, (of, zs)
+
+
 def test_a_measurement_dead_band_widens_the_uncertainty_to_cover_what_it_hides() -> None:
     # a 2 s, 20° smoothstep or minimum-jerk rise whose samples within 0.5° of either level read as that level (what a
     # compressed video does to a shoe that barely moves), 0.05° noise, 30 and 60 fps: the plain fit is 0.24-0.29 s
@@ -550,8 +568,28 @@ def test_step_up_ends_when_the_lead_foot_is_back_on_the_floor(fps: float, lead: 
     assert abs(r.end_s - landed) < 0.066, r.end_s  # the hip was down at 3.8 s
     assert r.extra["hip_down_s"] == pytest.approx(3.8) and r.extra["end_timing"] == "lead_foot_down"
     assert abs(r.eccentric_s - (landed - 2.6)) < 0.066
+    # the lowering states an uncertainty: the landing fit's own and what MediaPipe's ankle hides from it
+    assert reps_mod.LEAD_FOOT_DOWN_MODEL_SIGMA_S <= r.extra["eccentric_unc_s"] < 0.2
     # the heel is up while the lead foot drives the body up; the model reads it flat in the pause at the top
     assert "heel_off_box" in r.flags and r.extra["foot_pitch_on_box_deg"] > 12.0
+
+
+def test_a_step_up_whose_samples_end_before_the_lead_foot_lands_is_timed_from_the_series_after_it() -> None:
+    # the engine closed the rep's samples at 4.2 s (the next excursion opened), before the lead foot lands at 4.4 s:
+    # on its own samples the lowering ends with the hip (3.8 s); the offline driver's series after it finds the landing
+    rr, landed = _step_up_raw(30.0, "left", 0)
+    keep = rr.t <= 4.2
+    cut = RawRep(rr.t[keep], rr.x[keep], rr.conf[keep], rr.feat[keep], rr.rest, rr.peak, rr.start_s, rr.turn_start_s,
+                 rr.turn_end_s, rr.end_s)
+    ex = get_exercise("stomping_lunge_step_up")
+    tg = replace(ex.targets, side="left")
+    alone = _rep_record(cut, ex, tg, {})  # type: ignore[arg-type]
+    assert alone.extra["end_timing"] == "hip" and alone.end_s == pytest.approx(3.8)
+    later = RawRep(rr.t + 4.0, rr.x, rr.conf, rr.feat, rr.rest, rr.peak, 5.0, 6.0, 6.6, 7.8)  # the next rep
+    series = reps_mod._series_after(rr.t, rr.feat, [cut, later], 0)
+    assert series[0][0] == rr.t[0] and 4.9 < series[0][-1] < later.start_s  # up to the next rep, not into it
+    found = _rep_record(cut, ex, tg, {}, series)  # type: ignore[arg-type]
+    assert found.extra["end_timing"] == "lead_foot_down" and abs(found.end_s - landed) < 0.066
 
 
 def _online_reps(lm: Landmarks, exercise: str) -> list[dict]:  # type: ignore[type-arg]

@@ -412,8 +412,7 @@ def save_session(session: LiveSession, out_dir: Path, stats: dict[str, Any]) -> 
 
     Returns the report, or None when nobody was detected (then only ``landmarks.npz`` is written).
     """
-    from formcheck.pipeline import LANDMARKS_NPZ, REPORT_JSON, PoseOptions, analyze_file
-    from formcheck.report import write_json
+    from formcheck.pipeline import LANDMARKS_NPZ, PoseOptions, analyze_file
 
     lm = session.landmarks()
     out_dir.parent.mkdir(parents=True, exist_ok=True)
@@ -427,12 +426,10 @@ def save_session(session: LiveSession, out_dir: Path, stats: dict[str, Any]) -> 
             log.warning("nobody was detected in the %d processed frames: no report, landmarks saved", len(lm))
             return None
         report = analyze_file(None, session.exercise.id, out_dir, pose=PoseOptions(model=lm.model),
-                              targets=session.targets, landmarks=tmp, video_out=False)
+                              targets=session.targets, landmarks=tmp, video_out=False, extra_params={"live": stats})
     finally:
         if os.path.exists(tmp):
             os.unlink(tmp)
-    report["params"]["live"] = stats
-    write_json(report, out_dir / REPORT_JSON)
     return report
 
 

@@ -380,6 +380,7 @@ def analyze_file(
     video_out: bool = True,
     html: bool = True,
     progress: ProgressFn | None = None,
+    extra_params: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """Analyse one clip and write its report files into ``out_dir``.
 
@@ -403,6 +404,8 @@ def analyze_file(
         Write ``report.html`` and ``report.csv``.
     progress : callable or None
         Called with (frames done, frames expected) while the model runs.
+    extra_params : dict or None
+        More entries for the report's ``params`` (a live session's ``live`` figures), in every file written.
 
     Returns
     -------
@@ -439,6 +442,7 @@ def analyze_file(
         params: dict[str, Any] = {"pose": {"model": lm.model, "landmarks_file": str(landmarks)}}
     else:
         params = {"pose": {**po.__dict__, "model": lm.model}}
+    params.update(extra_params or {})
     report = report_from_landmarks(lm, exercise, targets, params)
     report["source"]["path"] = src_path
 

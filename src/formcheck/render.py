@@ -286,6 +286,10 @@ def headlines(report: dict[str, Any]) -> list[Headline]:
                     else "noise and movement shape"
                 if any(r.get("timing") == "submovements" for r in report.get("reps") or []):
                     parts += ", and how the movement splits into sub-movements"
+                if phase == "eccentric" and any(r.get("end_timing") == "lead_foot_down"
+                                                for r in report.get("reps") or []):
+                    parts += "; the lowering ends as the pose model's ankle lands, read about 0.08 s early on " \
+                             "rendered step-ups"
                 det += (f"± is a rep's typical timing uncertainty ({parts})"
                         + (f"; a frame is {period:.3f} s {fps_txt}" if math.isfinite(period) else ""))
             else:  # crossing times or sub-movements: a frame is the sampling, not the phase's precision
@@ -758,6 +762,46 @@ def _prescription_table(report: dict[str, Any]) -> str:
             f'<th></th></tr></thead><tbody>{"".join(out)}</tbody></table></div>')
 
 
+def live_rows(report: dict[str, Any]) -> list[tuple[str, str]]:
+    """What a live session's page says about the session (label, value): frames seen and dropped, the pose stage's
+    time and how long after the event the live cues came; empty for a recorded clip analysed offline."""
+    live = (report.get("params") or {}).get("live")
+    if not isinstance(live, dict):
+        return []
+    rows: list[tuple[str, str]] = []
+    if live.get("aborted"):
+        rows.append(("Session", "stopped by an error: the frames recorded until then are analysed here"))
+    arrived, done = live.get("frames_arrived"), live.get("frames_processed")
+    if arrived is not None and done is not None:
+        dropped = live.get("frames_dropped") or 0
+        rows.append(("Frames", f"{done} analysed of {arrived} that arrived ({dropped} dropped to keep up)"))
+    if live.get("frames_recorded") is not None:
+        rows.append(("Frames in this report", str(live["frames_recorded"])))
+    if live.get("pose_ms_median") is not None:
+        rows.append(("Pose estimation", f"{_num(live['pose_ms_median']):.0f} ms per frame (median)"))
+    for typ, d in sorted((live.get("latency") or {}).items()):
+        if not isinstance(d, dict):
+            continue
+        # delay: from the frame showing the event to the cue; latency: from the frame that revealed it
+        key, what = ("delay", "it happened") if d.get("delay_median_ms") is not None else ("latency", "its frame came")
+        if d.get(f"{key}_median_ms") is not None:
+            rows.append((f"Live {typ} events", f"{d.get('n')} given, {_num(d[f'{key}_median_ms']):.0f} ms after "
+                                               f"{what} (median; 95 % within {_num(d.get(f'{key}_p95_ms')):.0f} ms)"))
+    return rows
+
+
+def _live_section(report: dict[str, Any]) -> list[str]:
+    rows = live_rows(report)
+    if not rows:
+        return []
+    note = ('<p class="note">Recorded live: the cues during the set came from the frames seen so far. This page '
+            "re-analyses the whole recording with the same detectors and then refines them with every frame (phase "
+            "fits pooled over the set, contact times below the frame period), so a number here can differ from the "
+            "one given live by up to its stated uncertainty.</p>")
+    body = "".join(f"<tr><th>{escape(k)}</th><td>{escape(v)}</td></tr>" for k, v in rows)
+    return ["<h2>Live session</h2>", note, f"<table>{body}</table>"]
+
+
 def _video_href(path: Path, video_href: str | None) -> str | None:
     if video_href == "":
         return None
@@ -836,6 +880,7 @@ def render_html(report: dict[str, Any], lm: Landmarks | None, *, video_href: str
         parts += ["<h2>Holds</h2>", _holds_table(report)]
     if not (report.get("contacts") or report.get("reps") or report.get("holds")):
         parts.append('<p class="note">No contacts, reps or holds were detected in this clip.</p>')
+    parts += _live_section(report)
     q = dict(report.get("quality") or {})
     parts += ["<h2>Quality</h2>", _kv_table(q)]
     parts += ["<h2>Source</h2>", _kv_table(dict(src))]

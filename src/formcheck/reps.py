@@ -39,7 +39,7 @@ import logging
 import math
 from collections import deque
 from dataclasses import dataclass, field, replace
-from typing import Any, NamedTuple
+from typing import Any, Literal, NamedTuple
 
 import numpy as np
 from numpy.typing import NDArray
@@ -256,20 +256,31 @@ two (0.5: 83 % and 97 %; noise only: 57 % and 71 %)."""
 def phase_duration_sigma_s(t: FloatArray, x: FloatArray, t0_s: float, dur_s: float, alpha: float,
                            a_fixed: float | None = None, deadband: float = 0.0) -> float:
     """Standard uncertainty (s) of a fitted phase's duration: noise, profile shape and, for a measurement with a dead
-    band, what the samples held at a level leave open.
+    band, what the samples held at a level leave open (:func:`phase_time_sigma_s` of the duration)."""
+    return phase_time_sigma_s(t, x, t0_s, dur_s, alpha, a_fixed, deadband, of="duration")
+
+
+PhaseTime = Literal["start", "duration", "end"]
+"""Which time of a fitted phase an uncertainty is for: its start ``t0``, its duration ``T`` or its end ``t0 + T``."""
+
+
+def phase_time_sigma_s(t: FloatArray, x: FloatArray, t0_s: float, dur_s: float, alpha: float,
+                       a_fixed: float | None = None, deadband: float = 0.0, of: PhaseTime = "duration") -> float:
+    """Standard uncertainty (s) of a fitted phase's start, duration or end (``of``): noise, profile shape and, for a
+    measurement with a dead band, what the samples held at a level leave open.
 
     Noise: the model of :func:`fit_phase` linearised at ``(t0_s, dur_s)`` with the shape ``alpha`` fixed (the
     levels are solved in closed form at every point), covariance = residual variance times ``(J^T J)^-1``, the
     variance inflated by ``(1 + r) / (1 - r)`` for the residuals' lag-one autocorrelation ``r`` (sway and the pose
     model's noise are not white). Shape: on a smooth onset the duration trades against the shape (docs/validation.md,
     "What the analysis alone can reach"), so the phase is refitted with the shape :data:`SHAPE_STEP` either side;
-    the change in duration per unit of shape times the shape's own uncertainty (from how much worse those two fits
-    are, in units of the residual variance; at most :data:`SHAPE_STEP`) is added in quadrature. Dead band (``deadband``
-    > 0, signal units): the phase refitted with the samples within ``deadband`` of either level censored and its shape
-    free (:func:`fit_phase`); the change in duration is added in quadrature (a video that held the shoe still while it
-    had begun to move fits a shorter, more linear profile just as well, docs/validation.md). NaN when the window is
-    too short or the model is degenerate there (a sigma longer than the window: 10^7 s read on a tib raise timed from
-    the landmarks).
+    the change in the time asked for per unit of shape times the shape's own uncertainty (from how much worse those two
+    fits are, in units of the residual variance; at most :data:`SHAPE_STEP`) is added in quadrature. Dead band
+    (``deadband`` > 0, signal units): the phase refitted with the samples within ``deadband`` of either level censored
+    and its shape free (:func:`fit_phase`); the change in that time is added in quadrature (a video that held the
+    shoe still while it had begun to move fits a shorter, more linear profile just as well, docs/validation.md). NaN
+    when the window is too short or the model is degenerate there (a sigma longer than the window: 10^7 s read on a
+    tib raise timed from the landmarks).
     """
     ok = np.isfinite(x)
     t, x = t[ok], x[ok]
@@ -292,26 +303,31 @@ def phase_duration_sigma_s(t: FloatArray, x: FloatArray, t0_s: float, dur_s: flo
     rho = float(np.corrcoef(r0[:-1], r0[1:])[0, 1]) if np.std(r0) > 0 else 0.0
     rho = min(max(rho if math.isfinite(rho) else 0.0, 0.0), 0.95)
     unit = s2 * (1.0 + rho) / (1.0 - rho)  # one unit of the (autocorrelation-aware) chi-square
+    c = np.array({"start": (1.0, 0.0), "duration": (0.0, 1.0), "end": (1.0, 1.0)}[of])
+
+    def time_of(f: PhaseFit | None) -> float:
+        return float(c @ np.array([f.t0_s, f.dur_s])) if f is not None else float(c @ p0)
+
     try:
-        var_noise = float(np.linalg.inv(jac.T @ jac)[1, 1]) * unit
+        var_noise = float(c @ np.linalg.inv(jac.T @ jac) @ c) * unit
     except np.linalg.LinAlgError:
         return float("nan")
     if not (var_noise >= 0 and math.isfinite(var_noise)):
         return float("nan")
-    durs, rise = [], []
+    times, rise = [], []
     for al in (alpha - SHAPE_STEP, alpha + SHAPE_STEP):
         f = fit_phase(t, x, t0_s, dur_s, float(np.clip(al, 0.0, 3.0)), a_fixed)
-        durs.append(f.dur_s if f is not None else dur_s)
+        times.append(time_of(f))
         if f is not None and unit > 0:
             rise.append(max(f.rms**2 * n - float(r0 @ r0), 0.0) / unit)
     # the shape's own uncertainty from how much worse the neighbouring shapes fit (a parabola through the three
     # costs: at +-SHAPE_STEP the cost rises by SHAPE_STEP^2 / sigma_alpha^2), capped at the step itself
     worse = float(np.mean(rise)) if rise else 0.0
-    shape = 0.5 * abs(durs[1] - durs[0]) * min(1.0, 1.0 / math.sqrt(worse) if worse > 0 else 1.0)
+    shape = 0.5 * abs(times[1] - times[0]) * min(1.0, 1.0 / math.sqrt(worse) if worse > 0 else 1.0)
     band = 0.0
     if deadband > 0:
         fc = fit_phase(t, x, t0_s, dur_s, None, a_fixed, deadband)
-        band = abs(fc.dur_s - dur_s) if fc is not None else 0.0
+        band = abs(time_of(fc) - float(c @ p0)) if fc is not None else 0.0
     sigma = math.sqrt(var_noise + shape * shape + band * band)
     # longer than the samples themselves: the model is not pinned down there (a degenerate fit), no estimate
     return sigma if sigma <= float(t[-1] - t[0]) else float("nan")
@@ -855,23 +871,27 @@ def _phase_sigmas(rr: RawRep) -> tuple[float, float]:
     return out[0], out[1]
 
 
-def _rep_record(rr: RawRep, ex: Exercise, targets: Targets, baseline: dict[str, float]) -> Rep:
-    """Build a :class:`Rep` with per-exercise metrics and flags from an accepted excursion."""
+def _rep_record(rr: RawRep, ex: Exercise, targets: Targets, baseline: dict[str, float],
+                series: tuple[FloatArray, FloatArray] | None = None) -> Rep:
+    """Build a :class:`Rep` with per-exercise metrics and flags from an accepted excursion; ``series`` (offline: frame
+    times (s) and feature rows up to the next rep) is where a step-up's lead foot is looked for after the rep's own
+    samples end (:func:`_lead_foot_down_s`)."""
     spec = ex.spec
     assert spec is not None
     side = _decide_side(rr, ex, targets)
     end_s = rr.end_s
     hip_end_s = None
+    foot_down_sigma_s = float("nan")
     if spec.side_mode == "box_leg":
-        foot_down = _lead_foot_down_s(rr)
-        if foot_down is not None and foot_down > rr.end_s:
-            hip_end_s, end_s = rr.end_s, foot_down
+        foot_down = _lead_foot_down_s(rr, series)
+        if foot_down is not None and foot_down[0] > rr.end_s:
+            hip_end_s, (end_s, foot_down_sigma_s) = rr.end_s, foot_down
     p1 = rr.turn_start_s - rr.start_s
     p2 = end_s - rr.turn_end_s
     ecc, con = (p1, p2) if spec.order == "ecc_first" else (p2, p1)
     u1, u2 = _phase_sigmas(rr)
     if hip_end_s is not None:  # the step-up ends when the lead foot is down, not with the hip's fitted phase
-        u2 = float("nan")
+        u2 = math.hypot(foot_down_sigma_s, LEAD_FOOT_DOWN_MODEL_SIGMA_S)
     ecc_u, con_u = (u1, u2) if spec.order == "ecc_first" else (u2, u1)
     m = (rr.t >= rr.start_s) & (rr.t <= end_s)
     conf = float(np.mean(rr.conf[m])) if m.any() else 0.0
@@ -992,8 +1012,36 @@ LEAD_FOOT_MIN_DROP_L = 0.1
 """Smallest fall of the lead ankle (leg lengths; a 10 cm step for a 0.9 m leg) that is a step back off the box."""
 
 
-def _lead_foot_down_s(rr: RawRep) -> float | None:
-    """When the step-up's lead foot is back on the floor (s), or None.
+LEAD_FOOT_DOWN_MODEL_SIGMA_S = 0.09
+"""Standard uncertainty (s) of a step-up's lowering that the fit of the lead ankle's landing cannot see
+(:func:`_lead_foot_down_s`), added in quadrature to that fit's own: MediaPipe's ankle reads the landing early (median
+-0.08 s on rendered step-ups, where the renderer's exact keypoints time it to 0.02 s); the root mean square of the
+lowering's error on six development renders (24 reps, docs/validation.md, "The step-up's lowering states its
+uncertainty"). The lowering's start, the hip's, is within 0.02 s there."""
+
+
+LEAD_FOOT_SEARCH_S = 3.0
+"""How long after a step-up's hip is down (s) the offline driver looks for the lead foot's landing (at most until
+the next rep starts); the lead foot steps off the box 0.3-0.7 s after the hip is down."""
+
+
+def _series_after(t: FloatArray, feat: FloatArray, reps: list[RawRep], k: int) -> tuple[FloatArray, FloatArray]:
+    """Frame times (s) and feature rows from rep ``k``'s first sample until the next rep starts, at most
+    :data:`LEAD_FOOT_SEARCH_S` after its end: where the offline driver looks for a step-up's lead foot."""
+    rr = reps[k]
+    stop = min(reps[k + 1].start_s if k + 1 < len(reps) else float(t[-1]), rr.end_s + LEAD_FOOT_SEARCH_S)
+    sel = (t >= rr.t[0]) & (t < stop)
+    return t[sel], feat[sel]
+
+
+def _lead_foot_down_s(rr: RawRep, series: tuple[FloatArray, FloatArray] | None = None) -> tuple[float, float] | None:
+    """When the step-up's lead foot is back on the floor (s) and that time's standard uncertainty (s, NaN when not
+    estimated: :func:`phase_time_sigma_s` of the fit's end), or None.
+
+    ``series``: frame times (s) and feature rows to search instead of the rep's own samples. The engine closes a
+    rep's samples when the next excursion opens, and the small rise of the hip as the lead foot leaves the box
+    opens one (rejected as too small): on 2 of 60 rendered reps the samples ended before the landing, and the hip's
+    end stood, 0.3-0.7 s early. The offline driver passes the series up to the next rep.
 
     The hip (the driving signal) is back down when the trailing foot lands; the rep is over once the lead
     foot has stepped off the box too, 0.3-0.7 s later. From shortly before the hip is down the trailing foot
@@ -1003,14 +1051,15 @@ def _lead_foot_down_s(rr: RawRep) -> float | None:
     """
     # each ankle against its own floor level (10th percentile over the window, which holds standing on both
     # feet): seen from the side the far ankle sits higher in the image than the near one (0.06 L rendered)
-    hs = [rr.feat[:, _FIDX[f"ankle_h_{s}_L"]] for s in ("left", "right")]
+    t_all, feat = (rr.t, rr.feat) if series is None else series
+    hs = [feat[:, _FIDX[f"ankle_h_{s}_L"]] for s in ("left", "right")]
     if not all(np.isfinite(h).sum() >= 8 for h in hs):
         return None
     col = np.fmax(*[h - np.nanpercentile(h, 10) for h in hs])
-    m = (rr.t >= max(rr.turn_end_s, rr.end_s - 0.1)) & np.isfinite(col)
+    m = (t_all >= max(rr.turn_end_s, rr.end_s - 0.1)) & np.isfinite(col)
     if m.sum() < 8:
         return None
-    t, h = rr.t[m], col[m]
+    t, h = t_all[m], col[m]
     # a few frames of left/right ankle swap as the trailing foot passes the lead foot: a running median over
     # ~0.2 s removes them (a step down takes 0.3 s or more)
     k = max(3, int(round(0.2 * sg.sample_rate_hz(t))) | 1)
@@ -1025,7 +1074,7 @@ def _lead_foot_down_s(rr: RawRep) -> float | None:
     f = fit_phase(t[i_hi:], -h[i_hi:], 0.5 * (float(t[i_hi]) + t_low), max(0.2, t_low - float(t[i_hi])))
     if f is None or (f.b - f.a) < LEAD_FOOT_MIN_DROP_L or f.t1_s > float(t[-1]) or f.rms > 0.25 * (f.b - f.a):
         return None
-    return f.t1_s
+    return f.t1_s, phase_time_sigma_s(t[i_hi:], -h[i_hi:], f.t0_s, f.dur_s, f.alpha, of="end")
 
 
 HOLD_STILL_SPEED = 0.02
@@ -1865,7 +1914,8 @@ def _analyze_reps(lm: Landmarks, exercise: Exercise, targets: Targets) -> Analys
     else:
         rec_base, tilt_ref = _tilt_baseline(exercise, base, eng.reps)
         frame_s = float(np.median(np.diff(t))) if len(t) > 1 else 0.0
-        allreps = [_flag_unseen(_rep_record(rr, exercise, targets, rec_base), unseen, frame_s) for rr in eng.reps]
+        allreps = [_flag_unseen(_rep_record(rr, exercise, targets, rec_base, _series_after(t, feat, eng.reps, k)),
+                                unseen, frame_s) for k, rr in enumerate(eng.reps)]
         if exercise.id == "stomping_lunge_step_up":
             allreps, n_shoe = box_heels(allreps, lm.shoe_pitch) if lm.shoe_pitch is not None else (allreps, 0)
             heel_source = f"lead shoe registered on the video ({n_shoe} of {len(allreps)} reps), else landmarks" \
