@@ -1040,8 +1040,8 @@ def _lead_foot_down_s(rr: RawRep, series: tuple[FloatArray, FloatArray] | None =
 
     ``series``: frame times (s) and feature rows to search instead of the rep's own samples. The engine closes a
     rep's samples when the next excursion opens, and the small rise of the hip as the lead foot leaves the box
-    opens one (rejected as too small): on 2 of 60 rendered reps the samples ended before the landing, and the hip's
-    end stood, 0.3-0.7 s early. The offline driver passes the series up to the next rep.
+    opens one (rejected as too small): on 4 of 60 rendered reps the samples ended before or just after the landing,
+    and the lowering read 0.29-0.81 s short. The offline driver passes the series up to the next rep.
 
     The hip (the driving signal) is back down when the trailing foot lands; the rep is over once the lead
     foot has stepped off the box too, 0.3-0.7 s later. From shortly before the hip is down the trailing foot
@@ -1914,7 +1914,9 @@ def _analyze_reps(lm: Landmarks, exercise: Exercise, targets: Targets) -> Analys
     else:
         rec_base, tilt_ref = _tilt_baseline(exercise, base, eng.reps)
         frame_s = float(np.median(np.diff(t))) if len(t) > 1 else 0.0
-        allreps = [_flag_unseen(_rep_record(rr, exercise, targets, rec_base, _series_after(t, feat, eng.reps, k)),
+        box = spec.side_mode == "box_leg"  # only a step-up looks past its rep's samples (its lead foot)
+        allreps = [_flag_unseen(_rep_record(rr, exercise, targets, rec_base,
+                                            _series_after(t, feat, eng.reps, k) if box else None),
                                 unseen, frame_s) for k, rr in enumerate(eng.reps)]
         if exercise.id == "stomping_lunge_step_up":
             allreps, n_shoe = box_heels(allreps, lm.shoe_pitch) if lm.shoe_pitch is not None else (allreps, 0)
