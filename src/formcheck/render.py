@@ -798,8 +798,7 @@ def _live_section(report: dict[str, Any]) -> list[str]:
             "re-analyses the whole recording with the same detectors and then refines them with every frame (phase "
             "fits pooled over the set, contact times below the frame period), so a number here can differ from the "
             "one given live by up to its stated uncertainty.</p>")
-    body = "".join(f"<tr><th>{escape(k)}</th><td>{escape(v)}</td></tr>" for k, v in rows)
-    return ["<h2>Live session</h2>", note, f"<table>{body}</table>"]
+    return ["<h2>Live session</h2>", note, _kv_table(dict(rows))]
 
 
 def _video_href(path: Path, video_href: str | None) -> str | None:
