@@ -181,7 +181,7 @@ def test_small_athlete_is_tracked_on_a_crop_with_correct_coordinates() -> None:
     from formcheck.synth.render import MP_POINTS, RenderOptions, make_scene
 
     m, _ = motion_for("pogo_hops", hops=2, seed=3)
-    cam, scene = make_scene(RenderOptions(fps=30, view="side", width=320, height=240, seed=3))
+    cam, scene = make_scene(RenderOptions(fps=30, view="side", width=320, height=240, seed=3, supersample=1))
     # The athlete about 0.4 of a 16:9 frame high, so a crop magnifies them over 2x. Much smaller (a fifth of
     # the frame) and MediaPipe's whole-frame detector never finds them: tracking needs one whole-frame detection.
     big_w, big_h, ox, oy = 800, 450, 400, 150
@@ -212,7 +212,7 @@ def test_tracked_pass_keeps_both_series_and_crops_around_the_tracked_pose() -> N
     from formcheck.synth.render import MP_POINTS, RenderOptions, make_scene
 
     m, _ = motion_for("pogo_hops", hops=2, seed=3)
-    cam, scene = make_scene(RenderOptions(fps=30, view="side", width=320, height=240, seed=3))
+    cam, scene = make_scene(RenderOptions(fps=30, view="side", width=320, height=240, seed=3, supersample=1))
     big_w, big_h, ox, oy = 800, 450, 400, 150
     est = pose.PoseEstimator("full", tracked=True)
     assert est.params["tracked_pass"] is True and est.params["mediapipe_smoothing"] is False

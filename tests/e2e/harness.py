@@ -53,14 +53,19 @@ def sample_case(name: str) -> Case:
 
 
 def render_case(out: Path, exercise: str, *, fps: float = 60.0, view: str = "side", width: int = 480,
-                height: int = 360, seed: int = 0, noise: bool = False, **motion_options: Any) -> Case:
-    """Render a clip with :func:`formcheck.synth.command.motion_for` options (e.g. hops=8, heel_touch=(3,))."""
+                height: int = 360, seed: int = 0, noise: bool = False, supersample: int = 1,
+                **motion_options: Any) -> Case:
+    """Render a clip with :func:`formcheck.synth.command.motion_for` options (e.g. hops=8, heel_touch=(3,)).
+
+    ``supersample`` 1 (each frame drawn at its own size): the figures these tests assert were measured on such renders
+    before stop 26; drawn 4x and averaged down (the renderer's default since), slow movements' ends show, which moves
+    some phase times both ways (docs/validation.md, "The renderer's pixels: slow movements drawn in steps")."""
     from formcheck.synth.command import motion_for
     from formcheck.synth.render import RenderOptions, render_clip
 
     motion, params = motion_for(exercise, seed=seed, **motion_options)
     truth = render_clip(motion, out, RenderOptions(fps=fps, view=view, width=width, height=height, seed=seed,
-                                                   noise=noise), params)
+                                                   noise=noise, supersample=supersample), params)
     return Case(out / "clip.mp4", truth)
 
 

@@ -8,8 +8,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from formcheck.synth.body import build
+from formcheck.synth.body import Foot, build
 from formcheck.synth.command import motion_for, synth
+from formcheck.synth.motions import STANCE_Y, standing
 from formcheck.synth.render import RenderOptions, make_scene, render_clip
 from formcheck.types import FormcheckError
 from formcheck.video import frame_times, probe
@@ -56,11 +57,40 @@ def test_truth_json_has_report_keys_and_per_frame_heights(pogo_clip: Path) -> No
 
 def test_render_is_reproducible_from_seed() -> None:
     m, _ = motion_for("squat", reps=1, seed=4)
-    opts = RenderOptions(fps=30, view="45", width=160, height=120, seed=4)
+    opts = RenderOptions(fps=30, view="45", width=160, height=120, seed=4, supersample=1)
     _, scene_a = make_scene(opts)
     _, scene_b = make_scene(opts)
     sk = build(m.pose(2.0))
     assert np.array_equal(scene_a.render([sk]), scene_b.render([sk]))
+
+
+def test_a_toe_rising_a_fraction_of_a_pixel_moves_the_shoes_edge_in_the_picture() -> None:
+    # a camera's pixel integrates the light over its area, so a sole edge rising by a tenth of a pixel darkens the
+    # pixel below it by about a tenth of the contrast. OpenCV's anti-aliased fill drawn at the frame's own size moves
+    # an edge only in steps of about half a pixel: a shoe turned by 0.05-0.25 degrees drew the same sole as a flat one
+    # (mean error of the edge read from the pixels 0.25 px here, against 0.07 px drawn 4x larger and averaged down),
+    # so the slow ends of a tib raise were invisible (docs/validation.md, "The renderer's pixels: slow movements drawn
+    # in steps")
+    cam, scene = make_scene(RenderOptions(fps=30, view="side", width=1280, height=720, seed=12))
+
+    def grey(pitch_deg: float) -> np.ndarray:
+        p = np.radians(pitch_deg)  # toes up, about the heel
+        pose = standing(left_foot=Foot(np.array([0.0, STANCE_Y, 0.0]), -p, 0.06),
+                        right_foot=Foot(np.array([0.0, -STANCE_Y, 0.0]), -p, -0.06))
+        return scene.render([build(pose)]).astype(float).mean(axis=2)
+
+    flat_sk = build(standing(left_foot=Foot(np.array([0.0, STANCE_Y, 0.0]), 0.0, 0.06),
+                             right_foot=Foot(np.array([0.0, -STANCE_Y, 0.0]), 0.0, -0.06)))
+    toe, heel = cam.project(flat_sk["toe_r"])[0], cam.project(flat_sk["heel_r"])[0]
+    g0 = grey(0.0)
+    xs = np.arange(int(toe[0]) - 8, int(toe[0]) - 2)  # columns just behind the near toe
+    y0 = int(round(toe[1]))
+    contrast = float(np.ptp(g0[y0 - 6:y0 + 4, xs].mean(axis=1)))  # bright sole over the darker floor
+    err = []
+    for a in np.arange(0.05, 0.61, 0.05):
+        rise_px = -(grey(a) - g0)[y0 - 3:y0 + 3, xs].sum(axis=0) / contrast  # the sole's lower edge, read from pixels
+        err.append(np.mean(np.abs(rise_px - (xs - heel[0]) * np.tan(np.radians(a)))))
+    assert np.mean(err) < 0.15, np.round(err, 3)
 
 
 def test_bad_render_options_raise(tmp_path: Path) -> None:
@@ -77,7 +107,7 @@ def test_pose_model_finds_the_athlete_in_every_frame(tmp_path: Path) -> None:
     from formcheck.pipeline import run_pose
 
     m, params = motion_for("single_leg_box_squat", reps=1, eccentric=1.5, seed=1)
-    render_clip(m, tmp_path, RenderOptions(fps=30, view="45", width=320, height=240, seed=1), params,
+    render_clip(m, tmp_path, RenderOptions(fps=30, view="45", width=320, height=240, seed=1, supersample=1), params,
                 per_frame=False)
     lm = run_pose(tmp_path / "clip.mp4")
     assert lm.detected.mean() >= 0.99

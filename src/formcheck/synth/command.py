@@ -117,6 +117,9 @@ def synth(
     width: Annotated[int, typer.Option(help="Frame width (px).")] = 640,
     height: Annotated[int, typer.Option(help="Frame height (px).")] = 360,
     noise: Annotated[bool, typer.Option(help="Add sensor noise, blur and stronger compression.")] = False,
+    supersample: Annotated[int, typer.Option(
+        min=1, max=8, help="Draw each frame this many times larger and average it down, as a camera's pixels "
+                           "integrate light (1: OpenCV's edges move in steps of about half a pixel).")] = 4,
 ) -> None:
     """Render a synthetic athlete doing EXERCISE, with the exact truth in truth.json beside clip.mp4."""
     from formcheck.synth.render import RenderOptions, render_clip
@@ -129,7 +132,7 @@ def synth(
         eccentric=eccentric, fast=parse_numbers(fast, "--fast"), shallow=parse_numbers(shallow, "--shallow"),
         tilt=parse_numbers(tilt, "--tilt"), heel_drop_at=heel_drop_at, no_heel=parse_numbers(no_heel, "--no-heel"))
     truth = render_clip(motion, out, RenderOptions(fps=fps, view=view, width=width, height=height, seed=seed,
-                                                   noise=noise), params)
+                                                   noise=noise, supersample=supersample), params)
     s = truth["source"]
     typer.echo(f"{out / 'clip.mp4'}: {exercise}, {s['frame_count']} frames at {fps:g} fps ({s['duration_s']:.2f} s), "
                f"{len(truth['contacts'])} contacts, {len(truth['reps'])} reps, {len(truth['holds'])} holds")

@@ -147,12 +147,27 @@ def _shaded_disc(img: Image, c: NDArray[np.float64], r: float, col: BGR) -> None
 
 
 class Scene:
-    """Draws skeletons and props for one camera over a fixed background."""
+    """Draws skeletons and props for one camera over a fixed background.
 
-    def __init__(self, cam: Camera, look: Look, bg: Image) -> None:
-        self.cam = cam
+    With ``supersample`` k > 1 every frame is drawn k times larger and averaged down over k x k blocks, as a
+    camera's pixels integrate the light over their area. OpenCV's anti-aliased polygon fill moves an edge only when
+    it crosses about half a pixel: drawn at the frame's own size, a shoe turning by less than 0.3 degrees did not
+    change a single pixel, so slow onsets and ends of a movement were invisible in the video (docs/validation.md,
+    "The renderer's pixels: slow movements drawn in steps").
+    """
+
+    def __init__(self, cam: Camera, look: Look, bg: Image, supersample: int = 1) -> None:
+        if supersample < 1:
+            raise ValueError(f"supersample must be >= 1, got {supersample}")
+        k = int(supersample)
+        self.k = k
+        self.size = (cam.width, cam.height)
+        # drawn at k x: pixel i of the frame is the block k i .. k i + k - 1, whose centre k i + (k - 1) / 2 is where
+        # the frame's pixel centre i lands (OpenCV draws integer coordinates at pixel centres)
+        self.cam = cam if k == 1 else Camera(cam.position, cam.rot, cam.focal_px * k, cam.width * k + k - 1,
+                                            cam.height * k + k - 1)
         self.look = look
-        self.bg = bg
+        self.bg = bg if k == 1 else np.repeat(np.repeat(bg, k, axis=0), k, axis=1)
 
     def px(self, p: NDArray[np.float64]) -> tuple[NDArray[np.float64], float]:
         uv, z = self.cam.project(np.asarray(p, float))
@@ -347,4 +362,6 @@ class Scene:
             prims.extend(self.body_prims(sk))
         for q in sorted(prims, key=lambda q: -q.depth):
             q.draw(img)
-        return img
+        if self.k == 1:
+            return img
+        return np.asarray(cv2.resize(img, self.size, interpolation=cv2.INTER_AREA), np.uint8)

@@ -60,6 +60,8 @@ class RenderOptions:
         Sensor noise, a slight blur and stronger compression.
     crf : int or None
         H.264 quality; default 20 clean / 28 with noise.
+    supersample : int
+        Each frame is drawn this many times larger and averaged down (:class:`formcheck.synth.draw.Scene`).
     """
 
     fps: float = 60.0
@@ -69,6 +71,7 @@ class RenderOptions:
     seed: int = 0
     noise: bool = False
     crf: int | None = None
+    supersample: int = 4
 
 
 def make_scene(opts: RenderOptions) -> tuple[Camera, Scene]:
@@ -77,7 +80,7 @@ def make_scene(opts: RenderOptions) -> tuple[Camera, Scene]:
     cam = view_camera(opts.view, opts.width, opts.height, distance_m=float(rng.uniform(4.0, 4.6)),
                       height_m=float(rng.uniform(0.85, 1.15)), azimuth_jitter_deg=float(rng.uniform(-4, 4)))
     look = Look.from_seed(opts.seed) if opts.seed else Look()
-    return cam, Scene(cam, look, background(cam, look, opts.seed))
+    return cam, Scene(cam, look, background(cam, look, opts.seed), opts.supersample)
 
 
 def frame_skeletons(motion: Motion, fps: float) -> tuple[NDArray[np.float64], list[Skeleton]]:
