@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from formcheck.synth.body import Foot, build
+from formcheck.synth.body import Foot, Skeleton, build
 from formcheck.synth.command import motion_for, synth
 from formcheck.synth.motions import STANCE_Y, standing
 from formcheck.synth.render import RenderOptions, make_scene, render_clip
@@ -67,20 +67,21 @@ def test_render_is_reproducible_from_seed() -> None:
 def test_a_toe_rising_a_fraction_of_a_pixel_moves_the_shoes_edge_in_the_picture() -> None:
     # a camera's pixel integrates the light over its area, so a sole edge rising by a tenth of a pixel darkens the
     # pixel below it by about a tenth of the contrast. OpenCV's anti-aliased fill drawn at the frame's own size moves
-    # an edge only in steps of about half a pixel: a shoe turned by 0.05-0.25 degrees drew the same sole as a flat one
+    # an edge only in steps of about half a pixel: a shoe turned by 0.05-0.2 degrees drew the same sole as a flat one
     # (mean error of the edge read from the pixels 0.25 px here, against 0.07 px drawn 4x larger and averaged down),
     # so the slow ends of a tib raise were invisible (docs/validation.md, "The renderer's pixels: slow movements drawn
     # in steps")
     cam, scene = make_scene(RenderOptions(fps=30, view="side", width=1280, height=720, seed=12))
 
-    def grey(pitch_deg: float) -> np.ndarray:
+    def skeleton(pitch_deg: float) -> Skeleton:
         p = np.radians(pitch_deg)  # toes up, about the heel
-        pose = standing(left_foot=Foot(np.array([0.0, STANCE_Y, 0.0]), -p, 0.06),
-                        right_foot=Foot(np.array([0.0, -STANCE_Y, 0.0]), -p, -0.06))
-        return scene.render([build(pose)]).astype(float).mean(axis=2)
+        return build(standing(left_foot=Foot(np.array([0.0, STANCE_Y, 0.0]), -p, 0.06),
+                              right_foot=Foot(np.array([0.0, -STANCE_Y, 0.0]), -p, -0.06)))
 
-    flat_sk = build(standing(left_foot=Foot(np.array([0.0, STANCE_Y, 0.0]), 0.0, 0.06),
-                             right_foot=Foot(np.array([0.0, -STANCE_Y, 0.0]), 0.0, -0.06)))
+    def grey(pitch_deg: float) -> np.ndarray:
+        return scene.render([skeleton(pitch_deg)]).astype(float).mean(axis=2)
+
+    flat_sk = skeleton(0.0)
     toe, heel = cam.project(flat_sk["toe_r"])[0], cam.project(flat_sk["heel_r"])[0]
     g0 = grey(0.0)
     xs = np.arange(int(toe[0]) - 8, int(toe[0]) - 2)  # columns just behind the near toe

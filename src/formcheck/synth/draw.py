@@ -151,9 +151,9 @@ class Scene:
 
     With ``supersample`` k > 1 every frame is drawn k times larger and averaged down over k x k blocks, as a
     camera's pixels integrate the light over their area. OpenCV's anti-aliased polygon fill moves an edge only when
-    it crosses about half a pixel: drawn at the frame's own size, a shoe turning by less than 0.3 degrees did not
-    change a single pixel, so slow onsets and ends of a movement were invisible in the video (docs/validation.md,
-    "The renderer's pixels: slow movements drawn in steps").
+    it crosses about half a pixel: drawn at the frame's own size, the sole of a shoe turning by up to 0.2 degrees
+    drew the flat sole's pixels, so slow onsets and ends of a movement were missing from the video
+    (docs/validation.md, "The renderer's pixels: slow movements drawn in steps").
     """
 
     def __init__(self, cam: Camera, look: Look, bg: Image, supersample: int = 1) -> None:
