@@ -119,7 +119,8 @@ A rep lowered in under 85 % of it (1.28 s) is flagged ``fast_eccentric``; a norm
 
 It is 1.5 s, not the 2 s the validation renders lower in, because of the measurement margin: on a 30 fps render
 (seed 3, true lowerings 1.92-1.99 s), offline read 1.73-1.84 s and live read 1.59-2.17 s. With a 2 s target, live
-called the 1.92 s rep fast. At 640x360 the shoe series reads lowerings up to 0.3 s short (docs/validation.md).
+called the 1.92 s rep fast. At 640x360 the shoe series read lowerings up to 0.3 s short on renders drawn at the
+frame's own size (docs/validation.md).
 ``--target-eccentric`` overrides it."""
 
 HOLD_TOL_S = 0.2

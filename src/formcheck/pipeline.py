@@ -272,11 +272,11 @@ def measure_box_heels(lm: Landmarks, video: str | Path, exercise: str) -> Landma
     Unchanged when no rep or no flat stand seen from the side is found, or the video's frames are not the landmarks'.
     """
     analysis = analyze(lm, exercise, get_exercise(exercise).targets)
-    stand = _flat_stand(lm, analysis.reps)
-    if stand is None:
+    base = _flat_stand(lm, analysis.reps)
+    if base is None:
         log.info("box heels: no flat stand of a foot seen from the side; the landmarks judge the heel")
         return lm
-    plan = footpitch.box_plan(lm, box_windows(analysis.reps), stand)
+    plan = footpitch.box_plan(lm, box_windows(analysis.reps), base)
     meter = footpitch.PitchMeter(lm, plan)
     if not _push_every_frame(lm, video, meter.push, "box heels", plan.frames_needed()):
         return lm

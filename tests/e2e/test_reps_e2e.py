@@ -47,8 +47,10 @@ def test_tib_and_calf_raises_timed_from_the_shoe_registered_on_the_video(tmp_pat
     Measured, eccentric / concentric |error| per rep (s), shoe series against the landmarks alone:
     tib raise 0.007, 0.004, 0.034 / 0.014, 0.011, 0.002 against 0.07, 0.11, 0.44 / 0.15, 0.06, 0.14;
     calf raise 0.28, 0.11, 0.25 / 0.14, 0.13, 0.12 against 0.05, 0.07, 0.01 / 0.05, 0.11, 0.02. The calf raise's
-    phases read short: the video codec leaves the first and last few tenths of a pixel of the heel's movement out
-    (docs/validation.md), and on this render the landmarks happen to time it better.
+    phases read short: drawn at the frame's own size (``render_case``'s supersample 1) the renderer moves the shoe's
+    edges only in steps of about half a pixel, so the first and last few tenths of a degree of the raise are not in
+    the video (docs/validation.md, "The renderer's pixels: slow movements drawn in steps"), and on this render the
+    landmarks happen to time it better.
     """
     case = render_case(tmp_path, exercise, fps=30, width=640, height=360, seed=12, reps=3, fast=(2,))
     report = run_pipeline(case)
