@@ -119,7 +119,7 @@ def synth(
     noise: Annotated[bool, typer.Option(help="Add sensor noise, blur and stronger compression.")] = False,
     supersample: Annotated[int, typer.Option(
         min=1, max=8, help="Draw each frame this many times larger and average it down, as a camera's pixels "
-                           "integrate light (1: OpenCV's edges move in steps of about half a pixel).")] = 4,
+                           "integrate light (1: OpenCV's edges move in steps of about half a pixel).")] = 8,
 ) -> None:
     """Render a synthetic athlete doing EXERCISE, with the exact truth in truth.json beside clip.mp4."""
     from formcheck.synth.render import RenderOptions, render_clip

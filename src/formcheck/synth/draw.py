@@ -22,6 +22,9 @@ BGR = tuple[int, int, int]
 
 _SHIFT = 4  # sub-pixel bits for cv2 drawing
 _SCALE = 1 << _SHIFT
+BODY_MARGIN_M = 0.3
+"""Margin (m) around a skeleton's points that holds every part drawn around them (the widest capsule radius is
+0.15 m)."""
 _LIGHT = np.array([-0.45, -0.89])  # image-space direction towards the light (up-left)
 
 
@@ -168,6 +171,8 @@ class Scene:
                                             cam.height * k + k - 1)
         self.look = look
         self.bg = bg if k == 1 else np.repeat(np.repeat(bg, k, axis=0), k, axis=1)
+        self._canvas: Image | None = None  # k > 1: the large canvas, restored from ``bg`` only where bodies were
+        self._static: tuple[tuple[_Prim, ...], Image] | None = None  # the props and the frame of background + props
 
     def px(self, p: NDArray[np.float64]) -> tuple[NDArray[np.float64], float]:
         uv, z = self.cam.project(np.asarray(p, float))
@@ -208,11 +213,18 @@ class Scene:
                 out.append(self.polygon([c[i] for i in idx], _scale(col, k), bias=50.0))
         return out
 
-    def shadow(self, img: Image, centre: NDArray[np.float64], radius_m: float, strength: float) -> None:
+    def _shadow_ring(self, sk: Skeleton) -> tuple[NDArray[np.float64], float]:
+        """The shadow's outline (canvas px) under the skeleton's feet and its strength."""
+        feet = (sk["heel_l"] + sk["toe_l"] + sk["heel_r"] + sk["toe_r"]) / 4
+        height = max(0.0, float(min(sk["heel_l"][2], sk["toe_l"][2], sk["heel_r"][2], sk["toe_r"][2])))
+        radius_m = 0.32 + 0.3 * height
         ang = np.linspace(0, 2 * np.pi, 24, endpoint=False)
-        ring = np.stack([centre[0] + radius_m * np.cos(ang), centre[1] + radius_m * 0.6 * np.sin(ang),
+        ring = np.stack([feet[0] + radius_m * np.cos(ang), feet[1] + radius_m * 0.6 * np.sin(ang),
                          np.zeros_like(ang)], axis=1)
-        uv, _ = self.cam.project(ring)
+        return self.cam.project(ring)[0], 0.35 / (1 + 3 * height)
+
+    def shadow(self, img: Image, uv: NDArray[np.float64], strength: float) -> None:
+        """Darken the floor inside the outline ``uv`` (canvas px), softly."""
         x0, y0 = np.floor(uv.min(axis=0)).astype(int) - 2
         x1, y1 = np.ceil(uv.max(axis=0)).astype(int) + 2
         x0, y0 = max(x0, 0), max(y0, 0)
@@ -222,7 +234,16 @@ class Scene:
         roi = img[y0:y1, x0:x1]
         mask0 = np.zeros(roi.shape[:2], np.uint8)
         cv2.fillPoly(mask0, [_pts(uv - [x0, y0])], 255, cv2.LINE_AA, _SHIFT)
-        mask = cv2.GaussianBlur(mask0, (0, 0), max(1.0, (x1 - x0) / 12)).astype(np.float32)
+        sigma = max(1.0, (x1 - x0) / 12)
+        if self.k == 1:
+            mask = cv2.GaussianBlur(mask0, (0, 0), sigma).astype(np.float32)
+        else:  # the soft shadow needs no sub-pixel detail: blurred at the frame's scale (a blur k x wide over k^2
+            # more pixels was most of a supersampled frame's cost), then brought back up
+            h, w = int(y1 - y0), int(x1 - x0)
+            small = cv2.resize(mask0, (max(1, -(-w // self.k)), max(1, -(-h // self.k))),
+                               interpolation=cv2.INTER_AREA)
+            small = cv2.GaussianBlur(small, (0, 0), max(1.0, sigma / self.k))
+            mask = cv2.resize(small, (w, h), interpolation=cv2.INTER_LINEAR).astype(np.float32)
         k = 1.0 - strength * mask[..., None] / 255.0
         img[y0:y1, x0:x1] = (roi * k).astype(np.uint8)
 
@@ -348,20 +369,79 @@ class Scene:
 
         return _Prim(float(fz), draw)
 
-    def render(self, skeletons: list[Skeleton], props: list[_Prim] | None = None) -> Image:
-        """Draw props then bodies (far to near) over a copy of the background."""
-        img = self.bg.copy()
+    def _body_box(self, skeletons: list[Skeleton]) -> tuple[int, int, int, int] | None:
+        """Frame pixels ``x0, y0, x1, y1`` (end exclusive) that hold everything the skeletons draw (their parts
+        with a margin wider than any part's radius, and their shadows); None when a point is behind the camera."""
+        w, h = self.size
+        boxes = []
         for sk in skeletons:
-            feet = (sk["heel_l"] + sk["toe_l"] + sk["heel_r"] + sk["toe_r"]) / 4
-            height = max(0.0, float(min(sk["heel_l"][2], sk["toe_l"][2], sk["heel_r"][2], sk["toe_r"][2])))
-            self.shadow(img, np.array([feet[0], feet[1], 0.0]), 0.32 + 0.3 * height, 0.35 / (1 + 3 * height))
-        for q in sorted(props or [], key=lambda q: -q.depth):
+            pts = np.array(list(sk.points.values()), float)
+            uv, z = self.cam.project(pts)
+            if not np.all(z > 0.05):
+                return None
+            margin = self.cam.focal_px * BODY_MARGIN_M / float(z.min())
+            ring, _ = self._shadow_ring(sk)
+            boxes.append(np.concatenate([uv.min(axis=0) - margin, uv.max(axis=0) + margin]))
+            boxes.append(np.concatenate([ring.min(axis=0) - 4, ring.max(axis=0) + 4]))
+        if not boxes:
+            return 0, 0, 0, 0
+        b = np.array(boxes)
+        k = self.k
+        x0 = int(np.clip(np.floor(b[:, 0].min() / k) - 1, 0, w))
+        y0 = int(np.clip(np.floor(b[:, 1].min() / k) - 1, 0, h))
+        x1 = int(np.clip(np.ceil(b[:, 2].max() / k) + 1, x0, w))
+        y1 = int(np.clip(np.ceil(b[:, 3].max() / k) + 1, y0, h))
+        return x0, y0, x1, y1
+
+    def _down(self, img: Image) -> Image:
+        # frame pixel i is the canvas block k i .. k i + k - 1 (the canvas is the background repeated k x k)
+        k = self.k
+        h, w = img.shape[0] // k, img.shape[1] // k
+        return np.asarray(cv2.resize(img, (w, h), interpolation=cv2.INTER_AREA), np.uint8)
+
+    def _draw(self, img: Image, skeletons: list[Skeleton], props: list[_Prim]) -> None:
+        for sk in skeletons:
+            ring, strength = self._shadow_ring(sk)
+            self.shadow(img, ring, strength)
+        for q in sorted(props, key=lambda q: -q.depth):
             q.draw(img)
         prims: list[_Prim] = []
         for sk in skeletons:
             prims.extend(self.body_prims(sk))
         for q in sorted(prims, key=lambda q: -q.depth):
             q.draw(img)
+
+    def render(self, skeletons: list[Skeleton], props: list[_Prim] | None = None, whole: bool = False) -> Image:
+        """Draw props then bodies (far to near) over a copy of the background.
+
+        Supersampled (k > 1), only the box around the bodies and their shadows is drawn large and averaged down;
+        the rest of the frame is the background with the props, drawn large once per set of props (the same
+        pixels as drawing the whole frame large, ``whole=True``, at a fraction of the cost).
+        """
+        props = props or []
         if self.k == 1:
+            img = self.bg.copy()
+            self._draw(img, skeletons, props)
             return img
-        return np.asarray(cv2.resize(img, self.size, interpolation=cv2.INTER_AREA), np.uint8)
+        box = None if whole else self._body_box(skeletons)
+        if box is None:
+            img = self.bg.copy()
+            self._draw(img, skeletons, props)
+            return self._down(img)
+        key = tuple(props)
+        if self._static is None or len(key) != len(self._static[0]) or any(
+                a is not b for a, b in zip(key, self._static[0], strict=True)):
+            big = self.bg.copy()
+            for q in sorted(props, key=lambda q: -q.depth):
+                q.draw(big)
+            self._static = (key, self._down(big))
+        if self._canvas is None:
+            self._canvas = self.bg.copy()
+        k, (x0, y0, x1, y1) = self.k, box
+        out = self._static[1].copy()
+        if x1 > x0 and y1 > y0:
+            canvas = self._canvas
+            canvas[k * y0:k * y1, k * x0:k * x1] = self.bg[k * y0:k * y1, k * x0:k * x1]
+            self._draw(canvas, skeletons, props)
+            out[y0:y1, x0:x1] = self._down(canvas[k * y0:k * y1, k * x0:k * x1])
+        return out

@@ -71,7 +71,7 @@ class RenderOptions:
     seed: int = 0
     noise: bool = False
     crf: int | None = None
-    supersample: int = 4
+    supersample: int = 8
 
 
 def make_scene(opts: RenderOptions) -> tuple[Camera, Scene]:
