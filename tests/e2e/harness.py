@@ -58,8 +58,9 @@ def render_case(out: Path, exercise: str, *, fps: float = 60.0, view: str = "sid
     """Render a clip with :func:`formcheck.synth.command.motion_for` options (e.g. hops=8, heel_touch=(3,)).
 
     ``supersample`` 1 (each frame drawn at its own size): the figures these tests assert were measured on such renders
-    before stop 26; drawn 4x and averaged down (the renderer's default since), slow movements' ends show, which moves
-    some phase times both ways (docs/validation.md, "The renderer's pixels: slow movements drawn in steps")."""
+    before stop 26; drawn larger and averaged down (the renderer's default since: 4x, 8x from stop 27), slow
+    movements' ends show, which moves some phase times both ways (docs/validation.md, "The renderer's pixels: slow
+    movements drawn in steps"). The tib and calf raise test draws at 8x."""
     from formcheck.synth.command import motion_for
     from formcheck.synth.render import RenderOptions, render_clip
 
