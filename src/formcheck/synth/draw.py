@@ -369,18 +369,18 @@ class Scene:
 
         return _Prim(float(fz), draw)
 
-    def _body_box(self, skeletons: list[Skeleton]) -> tuple[int, int, int, int] | None:
+    def _body_box(self, skeletons: list[Skeleton], shadows: list[tuple[NDArray[np.float64], float]]
+                  ) -> tuple[int, int, int, int] | None:
         """Frame pixels ``x0, y0, x1, y1`` (end exclusive) that hold everything the skeletons draw (their parts
-        with a margin wider than any part's radius, and their shadows); None when a point is behind the camera."""
+        with a margin wider than any part's radius, and their ``shadows``); None when a point is behind the camera."""
         w, h = self.size
         boxes = []
-        for sk in skeletons:
+        for sk, (ring, _) in zip(skeletons, shadows, strict=True):
             pts = np.array(list(sk.points.values()), float)
             uv, z = self.cam.project(pts)
             if not np.all(z > 0.05):
                 return None
             margin = self.cam.focal_px * BODY_MARGIN_M / float(z.min())
-            ring, _ = self._shadow_ring(sk)
             boxes.append(np.concatenate([uv.min(axis=0) - margin, uv.max(axis=0) + margin]))
             boxes.append(np.concatenate([ring.min(axis=0) - 4, ring.max(axis=0) + 4]))
         if not boxes:
@@ -399,9 +399,9 @@ class Scene:
         h, w = img.shape[0] // k, img.shape[1] // k
         return np.asarray(cv2.resize(img, (w, h), interpolation=cv2.INTER_AREA), np.uint8)
 
-    def _draw(self, img: Image, skeletons: list[Skeleton], props: list[_Prim]) -> None:
-        for sk in skeletons:
-            ring, strength = self._shadow_ring(sk)
+    def _draw(self, img: Image, skeletons: list[Skeleton], shadows: list[tuple[NDArray[np.float64], float]],
+              props: list[_Prim]) -> None:
+        for ring, strength in shadows:
             self.shadow(img, ring, strength)
         for q in sorted(props, key=lambda q: -q.depth):
             q.draw(img)
@@ -419,18 +419,18 @@ class Scene:
         pixels as drawing the whole frame large, ``whole=True``, at a fraction of the cost).
         """
         props = props or []
+        shadows = [self._shadow_ring(sk) for sk in skeletons]
         if self.k == 1:
             img = self.bg.copy()
-            self._draw(img, skeletons, props)
+            self._draw(img, skeletons, shadows, props)
             return img
-        box = None if whole else self._body_box(skeletons)
+        box = None if whole else self._body_box(skeletons, shadows)
         if box is None:
             img = self.bg.copy()
-            self._draw(img, skeletons, props)
+            self._draw(img, skeletons, shadows, props)
             return self._down(img)
-        key = tuple(props)
-        if self._static is None or len(key) != len(self._static[0]) or any(
-                a is not b for a, b in zip(key, self._static[0], strict=True)):
+        key = tuple(props)  # _Prim compares its depth and its draw function, which is the primitive's own
+        if self._static is None or self._static[0] != key:
             big = self.bg.copy()
             for q in sorted(props, key=lambda q: -q.depth):
                 q.draw(big)
@@ -442,6 +442,6 @@ class Scene:
         if x1 > x0 and y1 > y0:
             canvas = self._canvas
             canvas[k * y0:k * y1, k * x0:k * x1] = self.bg[k * y0:k * y1, k * x0:k * x1]
-            self._draw(canvas, skeletons, props)
+            self._draw(canvas, skeletons, shadows, props)
             out[y0:y1, x0:x1] = self._down(canvas[k * y0:k * y1, k * x0:k * x1])
         return out
