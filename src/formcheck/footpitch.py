@@ -348,6 +348,12 @@ class SeriesMeter:
 
     Feed the frames in order (any subset) to :meth:`push`; frames before the stand's end are held as small crops
     until the template is complete, later ones are registered as they come. Then call :meth:`result`.
+
+    Every frame is scaled down over the same fixed region (the template box moved by every toe position of the set,
+    widened by the search margin), and the template and every crop are cut from that scaled image at whole pixels:
+    all of them sample one grid. A crop cut first and scaled down on its own samples a grid that moves with its corner
+    (the corner follows MediaPipe's toe in whole pixels; the scale is not a whole number), and the registration of a
+    still shoe then moved by 0.3-0.4° from frame to frame with the corner (docs/validation.md).
     """
 
     def __init__(self, lm: Landmarks, p: PitchPlan) -> None:
@@ -362,31 +368,66 @@ class SeriesMeter:
         self._held: list[tuple[int, NDArray[np.uint8], FloatArray]] = []
         self._prev: NDArray[np.float32] | None = None
         # registered at a foot length of at most SERIES_FOOT_PX: the same blur and basin at every resolution
-        self._scale = min(1.0, SERIES_FOOT_PX / p.foot_px)
-        org = np.array(p.box[:2], np.float64)
-        self._heel_t, self._toe_t = self._scale * (p.heel_px - org), self._scale * (p.toe_px - org)
-        self._heel_s, self._toe_s = self._scale * px[:, _HEELS[p.foot]], self._scale * self.toe  # the ECC starts
+        s = self._scale = min(1.0, SERIES_FOOT_PX / p.foot_px)
+        self._margin = SEARCH_FOOT * p.foot_px
+        shift = self.toe - p.toe_px
+        seen = np.isfinite(shift).all(axis=1)
+        lo, hi = (shift[seen].min(axis=0), shift[seen].max(axis=0)) if seen.any() else (np.zeros(2), np.zeros(2))
+        x0, y0, x1, y1 = p.box
+        self._region = (max(int(math.floor(x0 + lo[0] - self._margin)), 0),
+                        max(int(math.floor(y0 + lo[1] - self._margin)), 0),
+                        min(int(math.ceil(x1 + hi[0] + self._margin)), lm.meta.width),
+                        min(int(math.ceil(y1 + hi[1] + self._margin)), lm.meta.height))
+        rx0, ry0 = self._region[:2]
+        # the template: the box in the scaled region, at whole pixels of its grid
+        tx0, ty0 = round(s * (x0 - rx0)), round(s * (y0 - ry0))
+        self._tbox = (tx0, ty0, tx0 + max(round(s * (x1 - x0)), 1), ty0 + max(round(s * (y1 - y0)), 1))
+        # coordinates below are the frame's scaled by s: a pixel (u, v) of the scaled region is (s x0 + u, s y0 + v)
+        self._org = np.array([s * rx0, s * ry0], np.float64)
+        t_org = self._org + np.array(self._tbox[:2], np.float64)
+        self._heel_t, self._toe_t = s * p.heel_px - t_org, s * p.toe_px - t_org
+        self._heel_s, self._toe_s = s * px[:, _HEELS[p.foot]], s * self.toe  # the ECC starts
 
     def push(self, idx: int, image: NDArray[np.uint8]) -> None:
         """Take frame ``idx`` (grey (H, W) uint8)."""
         p = self.plan
-        x0, y0, x1, y1 = p.box
+        rx0, ry0, rx1, ry1 = self._region
+        if rx1 <= rx0 or ry1 <= ry0 or image.shape[0] < ry1 or image.shape[1] < rx1:
+            return
+        region = self._resized(image[ry0:ry1, rx0:rx1])
         if p.stand[0] <= idx < p.stand[1]:
-            patch = image[y0:y1, x0:x1].astype(np.float64)
-            self._sum = patch if self._sum is None else self._sum + patch
-            self._n += 1
+            tx0, ty0, tx1, ty1 = self._tbox
+            patch = region[ty0:ty1, tx0:tx1].astype(np.float64)
+            if patch.shape == (ty1 - ty0, tx1 - tx0):
+                self._sum = patch if self._sum is None else self._sum + patch
+                self._n += 1
         if np.isfinite(self.toe[idx]).all():
-            got = _crop(image, p.box, self.toe[idx] - p.toe_px, SEARCH_FOOT * p.foot_px)
+            got = self._crop(region, self.toe[idx] - p.toe_px)
             if got is not None:
-                self._held.append((idx, self._resized(got[0]), self._scale * got[1]))
+                self._held.append((idx, *got))
         if idx >= p.stand[1] - 1:
             self._flush()
+
+    def _crop(self, region: NDArray[np.uint8], shift_px: FloatArray) -> tuple[NDArray[np.uint8], FloatArray] | None:
+        """The scaled region's crop around the template box moved by ``shift_px`` (frame px) and widened by the
+        search margin, and its top-left corner (scaled frame coordinates); None when the region's edge cuts it
+        smaller than the template."""
+        s, (x0, y0, x1, y1) = self._scale, self.plan.box
+        rx0, ry0 = self._region[:2]
+        cx0 = max(int(math.floor(s * (x0 - rx0 + shift_px[0] - self._margin))), 0)
+        cy0 = max(int(math.floor(s * (y0 - ry0 + shift_px[1] - self._margin))), 0)
+        cx1 = min(int(math.ceil(s * (x1 - rx0 + shift_px[0] + self._margin))), region.shape[1])
+        cy1 = min(int(math.ceil(s * (y1 - ry0 + shift_px[1] + self._margin))), region.shape[0])
+        tx0, ty0, tx1, ty1 = self._tbox
+        if cx1 - cx0 < tx1 - tx0 or cy1 - cy0 < ty1 - ty0:
+            return None
+        return region[cy0:cy1, cx0:cx1].copy(), self._org + np.array([cx0, cy0], np.float64)
 
     def _flush(self) -> None:
         if self._tmpl is None:
             if self._sum is None or self._n == 0:
                 return
-            self._tmpl = self._resized((self._sum / self._n).astype(np.float32))
+            self._tmpl = (self._sum / self._n).astype(np.float32)
         rows, self._prev = _register_crops(self._tmpl, self._heel_t, self._toe_t, self._held, self._heel_s,
                                            self._toe_s, self._prev)
         k = rows[:, 0].astype(int)
