@@ -207,7 +207,7 @@ def _stand_box(lm: Landmarks, px: FloatArray, foot: int, mid_s: float, above: fl
     return (a, b), (x0, y0, x1, y1), h.astype(np.float64), s.astype(np.float64)
 
 
-def _crop(image: NDArray[np.uint8], box: tuple[int, int, int, int], shift_px: FloatArray, margin_px: float
+def _crop(image: NDArray[np.uint8], box: tuple[float, float, float, float], shift_px: FloatArray, margin_px: float
           ) -> tuple[NDArray[np.uint8], FloatArray] | None:
     """A copy of ``image`` over ``box`` moved by ``shift_px`` and widened by ``margin_px``, and its top-left
     corner (px); None when the frame's edge cuts it smaller than the box."""
@@ -382,7 +382,8 @@ class SeriesMeter:
         # the template: the box in the scaled region, at whole pixels of its grid
         tx0, ty0 = round(s * (x0 - rx0)), round(s * (y0 - ry0))
         self._tbox = (tx0, ty0, tx0 + max(round(s * (x1 - x0)), 1), ty0 + max(round(s * (y1 - y0)), 1))
-        # coordinates below are the frame's scaled by s: a pixel (u, v) of the scaled region is (s x0 + u, s y0 + v)
+        self._sbox = (s * (x0 - rx0), s * (y0 - ry0), s * (x1 - rx0), s * (y1 - ry0))  # the box in the scaled region
+        # coordinates below are the frame's scaled by s: a pixel (u, v) of the scaled region is (s rx0 + u, s ry0 + v)
         self._org = np.array([s * rx0, s * ry0], np.float64)
         t_org = self._org + np.array(self._tbox[:2], np.float64)
         self._heel_t, self._toe_t = s * p.heel_px - t_org, s * p.toe_px - t_org
@@ -402,26 +403,11 @@ class SeriesMeter:
                 self._sum = patch if self._sum is None else self._sum + patch
                 self._n += 1
         if np.isfinite(self.toe[idx]).all():
-            got = self._crop(region, self.toe[idx] - p.toe_px)
+            got = _crop(region, self._sbox, self._scale * (self.toe[idx] - p.toe_px), self._scale * self._margin)
             if got is not None:
-                self._held.append((idx, *got))
+                self._held.append((idx, got[0], self._org + got[1]))
         if idx >= p.stand[1] - 1:
             self._flush()
-
-    def _crop(self, region: NDArray[np.uint8], shift_px: FloatArray) -> tuple[NDArray[np.uint8], FloatArray] | None:
-        """The scaled region's crop around the template box moved by ``shift_px`` (frame px) and widened by the
-        search margin, and its top-left corner (scaled frame coordinates); None when the region's edge cuts it
-        smaller than the template."""
-        s, (x0, y0, x1, y1) = self._scale, self.plan.box
-        rx0, ry0 = self._region[:2]
-        cx0 = max(int(math.floor(s * (x0 - rx0 + shift_px[0] - self._margin))), 0)
-        cy0 = max(int(math.floor(s * (y0 - ry0 + shift_px[1] - self._margin))), 0)
-        cx1 = min(int(math.ceil(s * (x1 - rx0 + shift_px[0] + self._margin))), region.shape[1])
-        cy1 = min(int(math.ceil(s * (y1 - ry0 + shift_px[1] + self._margin))), region.shape[0])
-        tx0, ty0, tx1, ty1 = self._tbox
-        if cx1 - cx0 < tx1 - tx0 or cy1 - cy0 < ty1 - ty0:
-            return None
-        return region[cy0:cy1, cx0:cx1].copy(), self._org + np.array([cx0, cy0], np.float64)
 
     def _flush(self) -> None:
         if self._tmpl is None:
