@@ -707,3 +707,56 @@ def test_feet_that_disagree_give_the_first_down_and_the_last_up_and_far_estimate
     kept = analyze_contacts(dataclasses.replace(lm, shoe_events=moved), get_exercise("pogo_hops")).contacts
     assert [c.touchdown_s for c in kept] == [c.touchdown_s for c in base]
     assert all(c.extra["touchdown_method"] != "shoe flow" for c in kept)
+
+
+def _hide_flights(lm: Landmarks, truth: HopTruth, hops: tuple[int, ...], joints: tuple[int, ...],
+                  leg_m: float = 0.86) -> Landmarks:
+    """The flights before ``hops`` (1-based) drawn with ``joints`` kept at their take-off height: the feet (or the
+    whole body) do not show that the athlete left the floor."""
+    g_leg = 9.81 / leg_m  # leg lengths / s², the fixture's gravity
+    out = lm
+    for hop in hops:
+        a, b = float(truth.takeoff_s[hop - 2]), float(truth.touchdown_s[hop - 1])
+        m = np.flatnonzero((lm.t > a) & (lm.t < b))
+        tau = lm.t[m] - a
+        rise = g_leg * (b - a) / 2 * tau - g_leg * tau**2 / 2
+        out = raise_feet(out, m, -rise, truth.leg_px, joints)
+    return out
+
+
+@pytest.mark.parametrize("seed", [3, 4])
+def test_a_flight_the_feet_do_not_show_is_found_from_the_hips_offline_and_live(seed: int) -> None:
+    # a skipper's feet clear the floor by less than the landmarks' noise: the feet show one long ground phase, the
+    # hips still rise to a full apex between two dips
+    lm, truth = make_hops(fps=30, n_hops=12, jitter_px=0.8, seed=seed)
+    # hops 7 and 11: the live driver needs four hops seen before it (the hips' bounce is measured on them)
+    hidden = _hide_flights(lm, truth, (7, 11), (27, 28, 29, 30, 31, 32))
+    a = analyze_contacts(hidden, POGO)
+    assert a.params["hidden_flights"] == 2 and a.summary["hidden_flight_hops"] == [7, 11]
+    assert any(f.startswith("Before hops 7 and 11 the feet barely left the floor") for f in a.feedback)
+    e_td, e_to = _errors_ms(a, truth)
+    for hop in (7, 11):
+        before, c = a.contacts[hop - 2], a.contacts[hop - 1]
+        assert before.extra["takeoff_method"] == c.extra["touchdown_method"] == "hips"
+        # timed from the hips to within three of their stated uncertainties, which is wider than a frame's rounding
+        assert abs(e_to[hop - 2]) <= 3000 * before.takeoff_unc_s and abs(e_td[hop - 1]) <= 3000 * c.touchdown_unc_s
+        assert c.touchdown_unc_s > 1 / 60 / np.sqrt(3)
+        assert c.flight_s == pytest.approx(c.touchdown_s - before.takeoff_s)
+    seen = [k for k in range(len(truth.touchdown_s)) if k not in (5, 6, 9, 10)]
+    assert np.median(np.abs(e_td[seen])) <= 17 and np.median(np.abs(e_to[seen])) <= 17
+    # live: the same contacts, the hidden flight revealed when the long ground phase ends
+    det = OnlineContactDetector(hidden.meta, POGO)
+    events: list[Event] = []
+    for k in range(len(hidden)):
+        events += det.update(float(hidden.t[k]), hidden.xyz[k], hidden.visibility[k])
+    events += det.finish()
+    online = [e for e in events if e.type == "contact"]
+    assert len(online) == len(a.contacts)
+    for e, c in zip(online, a.contacts, strict=True):
+        assert abs(e.data["touchdown_s"] - c.touchdown_s) <= 2 / 30 and abs(e.data["takeoff_s"] - c.takeoff_s) <= 2 / 30
+    assert [e.data["hop"] for e in online] == list(range(1, len(online) + 1))
+    # the hips held down through those flights as well: nothing shows them, the long ground phases stay one contact
+    still = _hide_flights(lm, truth, (7, 11), (23, 24, 25, 26, 27, 28, 29, 30, 31, 32))
+    b = analyze_contacts(still, POGO)
+    assert b.params["hidden_flights"] == 0 and len(b.contacts) == len(truth.touchdown_s) - 2
+    assert b.summary["hidden_flight_hops"] == [] and analyze_contacts(lm, POGO).summary["hidden_flight_hops"] == []

@@ -188,6 +188,21 @@ def test_summary_text_names_heel_touch_hops_and_unmet_prescription() -> None:
     assert "[ok] Hold (left): 31.5 s" in txt and "[NO] Hold (right): 27.0 s" in txt
 
 
+def test_heel_touches_the_analysis_did_not_judge_are_not_counted_as_touches() -> None:
+    # no flat-foot reference: the analysis calls each heel against 0 deg at low confidence and its cue says "not
+    # judged"; the key figures and the prescription check say the same instead of counting those calls
+    rep = contacts_report()
+    for c in rep["contacts"]:
+        c["heel_judged"] = False
+    assert render.key_numbers(rep)["heel_touches"] is None
+    hl = {h.label: h for h in render.headlines(rep)}
+    assert hl["Heel touches"].value == "not judged"
+    row = [r for r in render.prescription_rows(rep) if r[0] == "Heel stays up"]
+    assert row == [("Heel stays up", "no heel touch", "not judged", None)]
+    rep["contacts"][3]["heel_judged"] = True  # one judged, a touch: counted
+    assert render.key_numbers(rep)["heel_touch_hops"] == [4]
+
+
 def test_key_signal_is_zero_on_the_ground_and_up_in_flight(contacts_lm) -> None:
     rep = contacts_report()
     label, series = render.key_signal(contacts_lm, rep)

@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import bisect
 import dataclasses
+import itertools
 import logging
 import math
 from dataclasses import asdict, dataclass, field
@@ -59,6 +60,13 @@ log = logging.getLogger(__name__)
 G_M_S2 = 9.81
 """Standard gravity (m / s²)."""
 
+HIDDEN_MIN_CONTACTS = 4
+"""Hidden flights (:func:`split_hidden_flights`) are looked for only in a series with at least this many ordinary
+contacts (the hips' bounce depth and timing around a flight are measured on them)."""
+HIDDEN_MIN_GCT_RATIO = 1.5
+"""A contact is looked at for a hidden flight when it lasts at least this many times the set's median contact."""
+HIDDEN_WINDOW_HOPS = 30
+"""The live driver measures the hips' bounce on the last this many contacts."""
 _JOINTS = ("hip", "knee", "ankle", "heel", "toe")
 _HIP, _KNEE, _ANKLE, _HEEL, _TOE = range(5)
 _SIDES: tuple[str, str] = ("left", "right")
@@ -930,11 +938,42 @@ class OnlineContactDetector:
             # the contact as a whole decides (a changed leg length or noise estimate moved the evidence back)
             log.debug("hop %d: heel cued during the contact, not a heel touch over the whole contact", self._n_hops)
             ph.contact.extra["heel_cue_withdrawn"] = True
+        parts = self._hidden_flights(ph.contact)
+        if len(parts) > 1:  # the hips bounced twice on one long ground phase: report each part, flights between
+            events = []
+            for i, c in enumerate(parts):
+                if i:
+                    self._n_hops += 1
+                    events.append(Event("touchdown", c.touchdown_s, {"hop": self._n_hops, "hidden_flight": True}))
+                c = dataclasses.replace(c, extra=c.extra | {"hop": self._n_hops})
+                events.append(Event("takeoff", c.takeoff_s, {**data, "gct_s": c.gct_s}))
+                if c.heel_touch:
+                    events.append(Event("heel_touch", float(c.extra.get("heel_t_s") or c.touchdown_s),
+                                        {"hop": self._n_hops, "confidence": c.heel_confidence, "early": False}))
+                events.append(Event("contact", c.touchdown_s, c.to_dict()))
+            return events
         if heel["heel_touch"] and cued is None:
             events.append(Event("heel_touch", float(heel["heel_t_s"]),
                                 {"hop": self._n_hops, "confidence": heel["heel_confidence"], "early": False}))
         events.append(Event("contact", ph.td_s, ph.contact.to_dict()))
         return events
+
+    def _hidden_flights(self, c: Contact) -> list[Contact]:
+        """The live driver of :func:`split_hidden_flights`: the contact just closed, judged against the two-foot
+        contacts of the last :data:`HIDDEN_WINDOW_HOPS` hops (the offline analysis judges every contact against
+        the whole set, with refined times). Returns ``[c]`` or its parts."""
+        prev = [ph.contact for ph in self.phases[-HIDDEN_WINDOW_HOPS:] if ph.contact is not None]
+        if len(prev) <= HIDDEN_MIN_CONTACTS or c.gct_s < HIDDEN_MIN_GCT_RATIO * float(
+                np.median([x.gct_s for x in prev])):
+            return [c]
+        lo = bisect.bisect_left(self.t, prev[0].touchdown_s - 1.0)
+        t = np.asarray(self.t[lo:])
+        leg_t = np.asarray(self.leg_at[lo:])
+        if not np.isfinite(leg_t).any():
+            return [c]
+        out = _split_hidden(prev, t, np.array(self.pts[lo:]), np.array(self.vis[lo:]), leg_t,
+                            float(np.nanmedian(leg_t)), self._frame_period(), self, self.p)
+        return [x for x in out if x.touchdown_s >= c.touchdown_s - 1e-9]
 
     def finish(self) -> list[Event]:
         """Flush: a contact still open at the end of the stream has no takeoff and is not reported (its
@@ -1622,14 +1661,43 @@ def _analyze_series(lm: Landmarks, exercise: Exercise, p: ContactParams) -> tupl
         breaks = [0.5 * (ph.td_s + ph.to_s) for ph in det.phases if ph.standing or ph.truncated]
         breaks += [det.t[k] for k in range(1, len(det.t)) if det.seg_at[k] != det.seg_at[k - 1]]
         contacts = _merge_single_foot(contacts, singles, sorted(breaks))
+    n_seen = len(contacts)
+    contacts = _split_hidden(contacts, t, pts, vis, leg_t, leg, dt, det, p)
     events = _events(contacts)
     out_params = base_params | {
         "single_foot_contacts": sum(c.side != "both" for c in contacts),
+        "hidden_flights": len(contacts) - n_seen,
         "floor": floors,
         "fit_margin_leg": margin,
     }
     return Analysis(contacts=contacts, summary=_summary(contacts, det, dt, exercise),
                     feedback=_feedback(contacts, det, dt, exercise), params=out_params, events=events), det, dt
+
+
+def _split_hidden(contacts: list[Contact], t: NDArray[np.float64], pts: NDArray[np.float64],
+                  vis: NDArray[np.float64], leg_t: NDArray[np.float64], leg: float, dt: float,
+                  det: OnlineContactDetector, p: ContactParams) -> list[Contact]:
+    """:func:`split_hidden_flights` on one series' contacts, with the hips' height (mean of the hips seen, leg
+    lengths, up positive) and each part's heel judged on its own frames; hops renumbered."""
+    hy = np.where(vis[:, :, _HIP] >= p.vis_min, pts[:, :, _HIP, 1], np.nan)
+    seen = np.isfinite(hy).any(axis=1)
+    hip = np.full(len(t), np.nan)
+    hip[seen] = -np.nanmean(hy[seen], axis=1) / leg
+
+    def heel_of(t0: float, t1: float, side: ContactSide) -> dict[str, Any]:
+        idx = np.flatnonzero((t >= t0) & (t <= t1))
+        if idx.size == 0:
+            idx = np.array([int(np.argmin(np.abs(t - 0.5 * (t0 + t1))))])
+        v1 = vis[idx].copy()
+        if side != "both":
+            v1[:, 1 if side == "left" else 0] = 0.0  # judge this foot's heel only
+        leg_c = float(np.nanmedian(leg_t[idx])) if np.isfinite(leg_t[idx]).any() else leg
+        return heel_decision(t[idx], pts[idx], v1, leg_c, det._heel_sigma(), det.flat, p)
+
+    out = split_hidden_flights(contacts, t, hip, dt, heel_of)
+    if len(out) == len(contacts):
+        return contacts
+    return [dataclasses.replace(c, extra=c.extra | {"hop": n + 1}) for n, c in enumerate(out)]
 
 
 def _foot_valleys(t: NDArray[np.float64], x: NDArray[np.float64], seg: NDArray[np.int64], low: float,
@@ -1980,6 +2048,134 @@ def _merge_single_foot(both: list[Contact], singles: list[Contact], breaks: list
     return out
 
 
+
+@dataclass(frozen=True)
+class _HipBounce:
+    """The hips' bounce in a series' ordinary hops (leg lengths, s): median apex-to-bottom depth, median time from
+    takeoff to the hips' apex and from the apex to touchdown, their robust spreads, and the median contact period."""
+
+    depth_leg: float
+    rise_s: float
+    fall_s: float
+    rise_sd_s: float
+    fall_sd_s: float
+    period_s: float
+
+
+def _hip_bounce(contacts: list[Contact], t: NDArray[np.float64], hip: NDArray[np.float64]) -> _HipBounce | None:
+    """The hips' bounce measured on the ordinary contacts: flights before them seen and contact times no longer
+    than 1.5 times the median. None when fewer than :data:`HIDDEN_MIN_CONTACTS` give a measurement."""
+    if len(contacts) < HIDDEN_MIN_CONTACTS + 1:
+        return None
+    gct_med = float(np.median([c.gct_s for c in contacts]))
+    depth, rise, fall, period = [], [], [], []
+    ordinary = HIDDEN_MIN_GCT_RATIO * gct_med
+    for prev, c in itertools.pairwise(contacts):
+        if c.gct_s > ordinary or prev.gct_s > ordinary or not c.touchdown_s > prev.takeoff_s:
+            continue
+        air = (t >= prev.takeoff_s) & (t <= c.touchdown_s) & np.isfinite(hip)
+        ground = (t >= c.touchdown_s) & (t <= c.takeoff_s) & np.isfinite(hip)
+        if air.sum() < 2 or not ground.any():
+            continue
+        k = int(np.flatnonzero(air)[np.argmax(hip[air])])
+        t_apex = _hip_apex(t, hip, k, prev.takeoff_s, c.touchdown_s)
+        depth.append(float(hip[k] - np.min(hip[ground])))
+        rise.append(t_apex - prev.takeoff_s)
+        fall.append(c.touchdown_s - t_apex)
+        period.append(c.touchdown_s - prev.touchdown_s)
+    if len(depth) < HIDDEN_MIN_CONTACTS:
+        return None
+
+    def sd(x: list[float]) -> float:
+        a = np.asarray(x)
+        return float(1.4826 * np.median(np.abs(a - np.median(a))))
+
+    return _HipBounce(float(np.median(depth)), float(np.median(rise)), float(np.median(fall)), sd(rise), sd(fall),
+                      float(np.median(period)))
+
+
+def _hip_apex(t: NDArray[np.float64], hip: NDArray[np.float64], k: int, t0: float, t1: float) -> float:
+    """Time of the hips' apex (s): the vertex of a parabola fitted to the hip heights in ``[t0, t1]`` (a flight
+    is ballistic), or the highest frame ``t[k]`` when fewer than four frames or no downward curvature."""
+    m = (t >= t0) & (t <= t1) & np.isfinite(hip)
+    if m.sum() < 4:
+        return float(t[k])
+    x = t[m] - t[k]
+    c2, c1, _ = np.polyfit(x, hip[m], 2)
+    if not c2 < 0:
+        return float(t[k])
+    return float(t[k] + np.clip(-c1 / (2 * c2), x.min(), x.max()))
+
+
+def split_hidden_flights(contacts: list[Contact], t: NDArray[np.float64], hip: NDArray[np.float64], dt: float,
+                         heel_of: Any, depth_frac: float = 0.5, min_gct_ratio: float = HIDDEN_MIN_GCT_RATIO,
+                         min_depth_leg: float = 0.05, noise_k: float = 3.0) -> list[Contact]:
+    """Split contacts that hold two bounces of the hips: a flight the feet did not show.
+
+    One ground contact of a bouncing athlete holds one dip of the hips (landing, then push-off). When the feet
+    clear the floor by less than the landmarks' noise (a jump-rope skipper clears it by 2-5 cm, 5 px at 480×360)
+    the detector sees one long contact, while the hips, a large and steady target, still rise to a full apex and
+    dip again. A contact at least ``min_gct_ratio`` times the set's median contact time is split at an apex of
+    the hips inside it when the hips fall at least ``depth_frac`` of the set's typical bounce depth on both sides
+    of it and the two dips are at least half the set's contact period apart. The hidden takeoff and touchdown are
+    the apex minus and plus the median takeoff-to-apex and apex-to-touchdown times of the set's seen flights; their
+    uncertainty is those times' robust spread and half a frame in quadrature. The events are marked with the
+    method ``"hips"``.
+
+    Parameters
+    ----------
+    contacts : list of Contact
+        One series' contacts, in time order.
+    t, hip : ndarray
+        Frame times (s) and hip height (leg lengths, up positive, NaN where unseen).
+    dt : float
+        Frame period (s).
+    heel_of : callable
+        ``heel_of(t0_s, t1_s, side)`` gives the heel decision (:func:`heel_decision`) of a contact's frames.
+    """
+    hb = _hip_bounce(contacts, t, hip)
+    d2 = np.diff(hip[np.isfinite(hip)], 2)
+    noise = _robust_sigma(d2) / math.sqrt(6.0) if d2.size >= 10 else float("inf")
+    if hb is None or not hb.depth_leg >= max(min_depth_leg, 2 * noise_k * noise):
+        return contacts  # the hips do not visibly bounce on each hop (alternate-foot steps): nothing to read
+    gct_med = float(np.median([c.gct_s for c in contacts]))
+    unc_to = math.hypot(hb.rise_sd_s, dt / 2)
+    unc_td = math.hypot(hb.fall_sd_s, dt / 2)
+    out: list[Contact] = []
+    todo = list(contacts)
+    while todo:
+        c = todo.pop(0)
+        fr = np.flatnonzero((t >= c.touchdown_s) & (t <= c.takeoff_s) & np.isfinite(hip))
+        others = [d for d in contacts if d is not c and d.takeoff_s > c.touchdown_s and d.touchdown_s < c.takeoff_s]
+        if c.gct_s < min_gct_ratio * gct_med or fr.size < 5 or others:
+            out.append(c)  # another contact inside it: the hips' second dip may be that foot's landing
+            continue
+        x = hip[fr]
+        best, m_best = 0.0, -1
+        for m in range(1, fr.size - 1):
+            left, right = int(np.argmin(x[:m])), m + 1 + int(np.argmin(x[m + 1:]))
+            drop = min(x[m] - x[left], x[m] - x[right])
+            apart_s = t[fr[right]] - t[fr[left]]
+            if drop >= max(depth_frac * hb.depth_leg, noise_k * noise) and apart_s >= 0.5 * hb.period_s and drop > best:
+                best, m_best = drop, m
+        if m_best < 0:
+            out.append(c)
+            continue
+        k_apex = int(fr[m_best])
+        apex = _hip_apex(t, hip, k_apex, float(t[k_apex]) - hb.rise_s, float(t[k_apex]) + hb.fall_s)
+        to1, td2 = apex - hb.rise_s, apex + hb.fall_s
+        if not (to1 >= c.touchdown_s + dt and td2 <= c.takeoff_s - dt and td2 > to1):
+            out.append(c)
+            continue
+        td_a = _Fit(c.touchdown_s, c.touchdown_unc_s, str(c.extra.get("touchdown_method", "frame")))
+        to_b = _Fit(c.takeoff_s, c.takeoff_unc_s, str(c.extra.get("takeoff_method", "frame")))
+        first = _contact(td_a, _Fit(to1, unc_to, "hips"), c.flight_s, heel_of(c.touchdown_s, to1, c.side), c.side)
+        second = _contact(_Fit(td2, unc_td, "hips"), to_b, td2 - to1, heel_of(td2, c.takeoff_s, c.side), c.side)
+        out.append(dataclasses.replace(first, extra=c.extra | first.extra))
+        todo.insert(0, dataclasses.replace(second, extra=c.extra | second.extra))
+    return out
+
+
 def _events(contacts: list[Contact]) -> list[Event]:
     ev: list[Event] = []
     for c in contacts:
@@ -2038,7 +2234,7 @@ def _summary(contacts: list[Contact], det: OnlineContactDetector, dt: float, ex:
     td_unc = np.array([c.touchdown_unc_s for c in contacts])
     to_unc = np.array([c.takeoff_unc_s for c in contacts])
     gct_unc = np.sqrt(td_unc**2 + to_unc**2)
-    heel = [int(c.extra["hop"]) for c in contacts if c.heel_touch]
+    heel = [int(c.extra["hop"]) for c in contacts if c.heel_touch and c.extra.get("heel_judged")]  # as the cues
     s.update(
         median_gct_s=float(np.median(gct)),
         median_flight_s=float(np.median(fl)) if fl.size else None,
@@ -2051,6 +2247,7 @@ def _summary(contacts: list[Contact], det: OnlineContactDetector, dt: float, ex:
         heel_judged=bool(any(c.extra.get("heel_judged") for c in contacts)),
         heel_judged_contacts=sum(bool(c.extra.get("heel_judged")) for c in contacts),
         heel_reference="stand" if det.flat_calibrated else "none",
+        hidden_flight_hops=_hidden_hops(contacts),
     )
     if fl.size:
         jh = G_M_S2 * np.median(fl) ** 2 / 8.0
@@ -2070,6 +2267,12 @@ def _summary(contacts: list[Contact], det: OnlineContactDetector, dt: float, ex:
             gct_last_third_s=float(np.median(gct[-third:])),
         )
     return s
+
+
+def _hidden_hops(contacts: list[Contact]) -> list[int]:
+    """Hops whose landing was read from the hips (:func:`split_hidden_flights`): the feet did not show the flight
+    before them."""
+    return [int(c.extra["hop"]) for c in contacts if c.extra.get("touchdown_method") == "hips"]
 
 
 def fmt_duration(x_s: float, precision_s: float) -> str:
@@ -2124,6 +2327,11 @@ def _feedback(contacts: list[Contact], det: OnlineContactDetector, dt: float, ex
         if rise >= 0.1 and last - first > 2 * prec:
             cues.append(f"Contact time rose from {fmt_duration(first, prec)} to {fmt_duration(last, prec)} over the "
                         "set: stop the set when it rises 20 %.")
+    hidden = [c for c in contacts if c.extra.get("touchdown_method") == "hips"]
+    if hidden:
+        unc = float(np.median([c.touchdown_unc_s for c in hidden]))
+        cues.append(f"Before {_hops_text([int(c.extra['hop']) for c in hidden])} the feet barely left the floor (less "
+                    f"than the camera resolves): those flights were read from the hips, ±{1000 * unc:.0f} ms.")
     if ex.id in ("pogo_hops", "jump_rope") and med > 0.2 + prec:
         cues.append("Shorten contacts: aim below 200 ms.")
     if np.isfinite(dt) and dt > 1 / 100:

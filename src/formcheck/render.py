@@ -178,7 +178,7 @@ def key_numbers(report: dict[str, Any]) -> dict[str, Any]:
     if contacts:
         gct = _finite([_num(c.get("gct_s")) for c in contacts])
         fl = _finite([_num(c.get("flight_s")) for c in contacts])
-        heel_idx = [i + 1 for i, c in enumerate(contacts) if c.get("heel_touch")]
+        heel_idx = judged_heel_touches(contacts)
         rsi = _finite([_num(c.get("flight_s")) / _num(c.get("gct_s")) for c in contacts
                        if _num(c.get("gct_s")) > 0])
         tr = gct_trend(report)
@@ -190,8 +190,8 @@ def key_numbers(report: dict[str, Any]) -> dict[str, Any]:
             else None,
             "flight_mean_ms": round(float(fl.mean()) * 1000, 1) if fl.size else None,
             "rsi_mean": round(float(rsi.mean()), 2) if rsi.size else None,
-            "heel_touches": len(heel_idx),
-            "heel_touch_hops": heel_idx,
+            "heel_touches": None if heel_idx is None else len(heel_idx),
+            "heel_touch_hops": heel_idx or [],
             "gct_trend_ms_per_hop": round(tr[0], 2) if tr else None,
         })
     if reps:
@@ -237,6 +237,15 @@ class Headline:
     detail: str = ""
 
 
+def judged_heel_touches(contacts: list[dict[str, Any]]) -> list[int] | None:
+    """Hop numbers (1-based positions) whose heel touched down, counting only contacts whose heel was judged (a
+    flat-foot reference and a side-on foot; records without ``heel_judged`` count as judged); None when no contact
+    was judged, as the feedback says."""
+    if not any(c.get("heel_judged", True) for c in contacts):
+        return None
+    return [i + 1 for i, c in enumerate(contacts) if c.get("heel_touch") and c.get("heel_judged", True)]
+
+
 def headlines(report: dict[str, Any]) -> list[Headline]:
     """The headline figures of a report, each with its precision."""
     k = key_numbers(report)
@@ -258,8 +267,11 @@ def headlines(report: dict[str, Any]) -> list[Headline]:
             out.append(Headline("Flight (mean)", f"{k['flight_mean_ms']:.0f}{pm} ms", fps_txt))
         if k.get("rsi_mean") is not None:
             out.append(Headline("Reactive strength (flight / GCT)", f"{k['rsi_mean']:.2f}", "mean over hops"))
-        hops = ", ".join(str(i) for i in k["heel_touch_hops"]) or "none"
-        out.append(Headline("Heel touches", str(k["heel_touches"]), f"hops: {hops}"))
+        if k["heel_touches"] is None:
+            out.append(Headline("Heel touches", "not judged", "no flat-foot reference, or the feet not side-on"))
+        else:
+            hops = ", ".join(str(i) for i in k["heel_touch_hops"]) or "none"
+            out.append(Headline("Heel touches", str(k["heel_touches"]), f"hops: {hops}"))
         if k.get("gct_trend_ms_per_hop") is not None:
             tr = gct_trend(report)
             out.append(Headline("GCT trend", f"{k['gct_trend_ms_per_hop']:+.1f} ms / hop", tr[2] if tr else ""))
@@ -358,10 +370,11 @@ def prescription_rows(report: dict[str, Any]) -> list[tuple[str, str, str, bool 
                          best >= want_s - max(tol, HOLD_TOL_S)))
     contacts = report.get("contacts") or []
     if contacts:
-        heel = sum(bool(c.get("heel_touch")) for c in contacts)
-        done = f"{heel} of {len(contacts)} contacts touched"
+        judged = judged_heel_touches(contacts)
+        heel = len(judged or [])
+        done = f"{heel} of {len(contacts)} contacts touched" if judged is not None else "not judged"
         if ex is not None and "heel" in ex.prescription:  # the prescription is about the heels
-            rows.append(("Heel stays up", "no heel touch", done, heel == 0))
+            rows.append(("Heel stays up", "no heel touch", done, None if judged is None else heel == 0))
         else:
             rows.append(("Heel touches", "", done, None))
     return rows
