@@ -33,6 +33,7 @@ import dataclasses
 import itertools
 import logging
 import math
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -276,9 +277,9 @@ class _Phase:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
-def _robust_sigma(x: NDArray[np.float64]) -> float:
+def _robust_sigma(x: NDArray[np.float64], min_n: int = 5) -> float:
     x = x[np.isfinite(x)]
-    if x.size < 5:
+    if x.size < min_n:
         return float("nan")
     return float(1.4826 * np.median(np.abs(x - np.median(x))))
 
@@ -947,7 +948,7 @@ class OnlineContactDetector:
                     events.append(Event("touchdown", c.touchdown_s, {"hop": self._n_hops, "hidden_flight": True}))
                 c = dataclasses.replace(c, extra=c.extra | {"hop": self._n_hops})
                 events.append(Event("takeoff", c.takeoff_s, {**data, "gct_s": c.gct_s}))
-                if c.heel_touch:
+                if c.heel_touch and cued is None:
                     events.append(Event("heel_touch", float(c.extra.get("heel_t_s") or c.touchdown_s),
                                         {"hop": self._n_hops, "confidence": c.heel_confidence, "early": False}))
                 events.append(Event("contact", c.touchdown_s, c.to_dict()))
@@ -2048,7 +2049,6 @@ def _merge_single_foot(both: list[Contact], singles: list[Contact], breaks: list
     return out
 
 
-
 @dataclass(frozen=True)
 class _HipBounce:
     """The hips' bounce in a series' ordinary hops (leg lengths, s): median apex-to-bottom depth, median time from
@@ -2085,13 +2085,9 @@ def _hip_bounce(contacts: list[Contact], t: NDArray[np.float64], hip: NDArray[np
         period.append(c.touchdown_s - prev.touchdown_s)
     if len(depth) < HIDDEN_MIN_CONTACTS:
         return None
-
-    def sd(x: list[float]) -> float:
-        a = np.asarray(x)
-        return float(1.4826 * np.median(np.abs(a - np.median(a))))
-
-    return _HipBounce(float(np.median(depth)), float(np.median(rise)), float(np.median(fall)), sd(rise), sd(fall),
-                      float(np.median(period)))
+    return _HipBounce(float(np.median(depth)), float(np.median(rise)), float(np.median(fall)),
+                      _robust_sigma(np.asarray(rise), HIDDEN_MIN_CONTACTS),
+                      _robust_sigma(np.asarray(fall), HIDDEN_MIN_CONTACTS), float(np.median(period)))
 
 
 def _hip_apex(t: NDArray[np.float64], hip: NDArray[np.float64], k: int, t0: float, t1: float) -> float:
@@ -2108,7 +2104,8 @@ def _hip_apex(t: NDArray[np.float64], hip: NDArray[np.float64], k: int, t0: floa
 
 
 def split_hidden_flights(contacts: list[Contact], t: NDArray[np.float64], hip: NDArray[np.float64], dt: float,
-                         heel_of: Any, depth_frac: float = 0.5, min_gct_ratio: float = HIDDEN_MIN_GCT_RATIO,
+                         heel_of: Callable[[float, float, ContactSide], dict[str, Any]], depth_frac: float = 0.5,
+                         min_gct_ratio: float = HIDDEN_MIN_GCT_RATIO,
                          min_depth_leg: float = 0.05, noise_k: float = 3.0) -> list[Contact]:
     """Split contacts that hold two bounces of the hips: a flight the feet did not show.
 
@@ -2145,9 +2142,12 @@ def split_hidden_flights(contacts: list[Contact], t: NDArray[np.float64], hip: N
     todo = list(contacts)
     while todo:
         c = todo.pop(0)
+        if c.gct_s < min_gct_ratio * gct_med:
+            out.append(c)
+            continue
         fr = np.flatnonzero((t >= c.touchdown_s) & (t <= c.takeoff_s) & np.isfinite(hip))
-        others = [d for d in contacts if d is not c and d.takeoff_s > c.touchdown_s and d.touchdown_s < c.takeoff_s]
-        if c.gct_s < min_gct_ratio * gct_med or fr.size < 5 or others:
+        if fr.size < 5 or any(d is not c and d.takeoff_s > c.touchdown_s and d.touchdown_s < c.takeoff_s
+                              for d in contacts):
             out.append(c)  # another contact inside it: the hips' second dip may be that foot's landing
             continue
         x = hip[fr]
