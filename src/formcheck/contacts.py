@@ -2247,7 +2247,7 @@ def _summary(contacts: list[Contact], det: OnlineContactDetector, dt: float, ex:
         heel_judged=bool(any(c.extra.get("heel_judged") for c in contacts)),
         heel_judged_contacts=sum(bool(c.extra.get("heel_judged")) for c in contacts),
         heel_reference="stand" if det.flat_calibrated else "none",
-        hidden_flight_hops=_hidden_hops(contacts),
+        hidden_flight_hops=[int(c.extra["hop"]) for c in _hidden(contacts)],
     )
     if fl.size:
         jh = G_M_S2 * np.median(fl) ** 2 / 8.0
@@ -2269,10 +2269,10 @@ def _summary(contacts: list[Contact], det: OnlineContactDetector, dt: float, ex:
     return s
 
 
-def _hidden_hops(contacts: list[Contact]) -> list[int]:
-    """Hops whose landing was read from the hips (:func:`split_hidden_flights`): the feet did not show the flight
-    before them."""
-    return [int(c.extra["hop"]) for c in contacts if c.extra.get("touchdown_method") == "hips"]
+def _hidden(contacts: list[Contact]) -> list[Contact]:
+    """Contacts whose landing was read from the hips (:func:`split_hidden_flights`): the feet did not show the
+    flight before them."""
+    return [c for c in contacts if c.extra.get("touchdown_method") == "hips"]
 
 
 def fmt_duration(x_s: float, precision_s: float) -> str:
@@ -2327,7 +2327,7 @@ def _feedback(contacts: list[Contact], det: OnlineContactDetector, dt: float, ex
         if rise >= 0.1 and last - first > 2 * prec:
             cues.append(f"Contact time rose from {fmt_duration(first, prec)} to {fmt_duration(last, prec)} over the "
                         "set: stop the set when it rises 20 %.")
-    hidden = [c for c in contacts if c.extra.get("touchdown_method") == "hips"]
+    hidden = _hidden(contacts)
     if hidden:
         unc = float(np.median([c.touchdown_unc_s for c in hidden]))
         cues.append(f"Before {_hops_text([int(c.extra['hop']) for c in hidden])} the feet barely left the floor (less "
