@@ -320,6 +320,7 @@ def test_frame_features_of_an_upright_standing_athlete() -> None:
         "ankle_h_left_L": 0.0, "ankle_h_right_L": 0.0,
         "shoulder_tilt_deg": 0.0,
         "body_line_deg": 0.0,
+        "hip_angle_deg": 180.0,
         "knee_over_toe_left_L": -0.15, "knee_over_toe_right_L": -0.15,  # knees 15 px behind the toes
         "hip_above_knee_left_L": 0.5, "hip_above_knee_right_L": 0.5,
         "feet_split_L": 0.3,
@@ -328,6 +329,21 @@ def test_frame_features_of_an_upright_standing_athlete() -> None:
     assert set(expected) == set(ft.FEATURES)
     for name, value in expected.items():
         assert float(f[name]) == pytest.approx(value, abs=1e-9), name
+
+
+def test_hip_angle_closes_with_the_hinge_whatever_the_hips_height() -> None:
+    # a hinge seen from the side: the trunk pitched forward about the hip, the thighs kept vertical; the hips moved
+    # back and not down (as a hinge starts), so the hip height is unchanged while the hip angle reads 180 - pitch
+    for pitch_deg in (0.0, 30.0, 90.0, 110.0):
+        xy = _standing()
+        xy[[LH, RH, LK, RK], 0] -= 20.0
+        hip = 0.5 * (xy[LH] + xy[RH])
+        th = np.radians(pitch_deg)
+        for j in (LS, RS):
+            xy[j] = hip + 100.0 * np.array([np.sin(th), -np.cos(th)])
+        f = ft.frame_features(xy, 100.0, 300.0)
+        assert float(f["hip_angle_deg"]) == pytest.approx(180.0 - pitch_deg, abs=1e-9)
+        assert float(f["hip_h_L"]) == pytest.approx(1.0, abs=1e-9)
 
 
 def test_frame_features_are_in_body_units_independent_of_image_scale_and_position() -> None:

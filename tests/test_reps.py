@@ -623,6 +623,38 @@ def test_deadlift_from_the_floor_counts_every_lift() -> None:
 
 
 
+@pytest.mark.parametrize("signal", ["hip_angle_deg", "hip_h_L"])
+def test_a_hinge_is_timed_from_the_hip_angle_not_the_hips_height(signal: str,
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    """A Romanian deadlift's hips move back before they drop (their drop here grows as the hinge's cube), so the hip
+    height stays flat through the first part of each lowering and the last part of each rise. The hip angle closes
+    with the hinge from its first instant: the shipped ``hip_angle_deg`` times each phase within 0.1 s offline (live
+    within 0.25 s); the hip height (``hip_h_L``, the signal before) dates the lowering's start late."""
+    from formcheck import exercises
+
+    ex = exercises.EXERCISES["deadlift"]
+    assert ex.spec is not None and ex.spec.signal == "hip_angle_deg"
+    if signal != ex.spec.signal:
+        monkeypatch.setitem(exercises.EXERCISES, "deadlift",
+                            replace(ex, spec=replace(ex.spec, signal=signal, min_amp=0.1)))
+    plans = [Plan(ecc_s=2.0, con_s=1.2, pause_s=0.3, rest_before_s=1.5, hip_drop_power=3.0) for _ in range(3)]
+    clip = make_clip("deadlift", plans, seed=5, jitter_px=1.0)
+    a = analyze(clip.lm, "deadlift")
+    assert len(a.reps) == 3
+    ecc = [abs(r.eccentric_s - tr["eccentric_s"]) for r, tr in zip(a.reps, clip.truth["reps"], strict=True)]
+    con = [abs(r.concentric_s - tr["concentric_s"]) for r, tr in zip(a.reps, clip.truth["reps"], strict=True)]
+    live = _online_reps(clip.lm, "deadlift")
+    assert len(live) == 3
+    if signal == "hip_angle_deg":
+        assert max(ecc) < 0.1 and max(con) < 0.1, (ecc, con)
+        # live fits a fixed shape until it has pooled one over the reps so far: rougher, here 0.04-0.21 s long
+        for o, tr in zip(live, clip.truth["reps"], strict=True):
+            assert abs(o["eccentric_s"] - tr["eccentric_s"]) < 0.25
+            assert abs(o["concentric_s"] - tr["concentric_s"]) < 0.25
+    else:
+        assert float(np.median(ecc)) > 0.2, ecc
+
+
 @pytest.mark.parametrize("rest_drop_s", [None, 0.0])
 def test_shoulders_sinking_as_the_bar_lands_are_no_rep(rest_drop_s: float | None,
                                                        monkeypatch: pytest.MonkeyPatch) -> None:

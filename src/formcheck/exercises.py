@@ -194,7 +194,8 @@ class Exercise:
 
 # Driving signals (see formcheck.features): hip_h_L = hip height above the lower (standing) ankle in leg
 # lengths, shoulder_h_L = the same for the shoulders, hip_floor_L = hip height above the clip's floor row,
-# heel_up_deg = foot pitch (heel above toe), wrist_up_L = wrists above the shoulders.
+# heel_up_deg = foot pitch (heel above toe), wrist_up_L = wrists above the shoulders, hip_angle_deg = the
+# shoulder-hip-knee angle (the hinge: the hips move back before they drop, so a hip height is flat at its start).
 # Ankle-referenced heights follow a moving camera or an athlete walking towards it (real clips); the floor row
 # is immune to the ankle landmarks that jump and swap sides in a deep single-leg squat seen from the side
 # (rendered clips). Both measured, see docs/validation.md ## Reps.
@@ -236,7 +237,7 @@ EXERCISES: dict[str, Exercise] = {
                               max_dur_s=10.0, view="side")),
         Exercise("squat", "reps", "Squat", "side or front", prescription="count reps, time phases", spec=_SQUAT),
         Exercise("deadlift", "reps", "Deadlift", "side", prescription="count reps, time phases",
-                 spec=RepSpec("hip_h_L", sign=-1, min_amp=0.1, min_dur_s=0.6, view="side",
+                 spec=RepSpec("hip_angle_deg", sign=-1, min_amp=30.0, min_dur_s=0.6, view="side",
                               floor_start_knee_deg=135.0, floor_start_signal=("shoulder_h_L", 0.25),
                               rest_drop_s=0.25, hip_track=False)),
         Exercise("lunge", "reps", "Lunge", "side or front", prescription="count reps, time phases",

@@ -21,7 +21,7 @@ FloatArray = NDArray[np.float64]
 FEATURES: tuple[str, ...] = (
     "hip_h_L", "shoulder_h_L", "hip_floor_L", "shoulder_floor_L", "heel_up_deg", "wrist_up_L",
     "knee_left_deg", "knee_right_deg", "ankle_h_left_L", "ankle_h_right_L",
-    "heel_up_left_deg", "heel_up_right_deg", "shoulder_tilt_deg", "body_line_deg",
+    "heel_up_left_deg", "heel_up_right_deg", "shoulder_tilt_deg", "body_line_deg", "hip_angle_deg",
     "knee_over_toe_left_L", "knee_over_toe_right_L", "hip_above_knee_left_L", "hip_above_knee_right_L",
     "feet_split_L", "view_ratio",
 )
@@ -146,9 +146,11 @@ def frame_features(xy: FloatArray, leg_px: float, floor_y_px: float | FloatArray
         (deg, + heel up). ``wrist_up_L``: wrists above the shoulders (L). ``knee_*_deg``: knee angle
         (180 = straight). ``ankle_h_*_L``: ankle height above the floor row. ``shoulder_tilt_deg``: shoulder
         line angle, + when the athlete's left shoulder is lower. ``body_line_deg``: 180 minus the
-        shoulder-hip-ankle angle (0 = straight body). ``knee_over_toe_*_L``: knee ahead of the toes along
-        the facing direction. ``hip_above_knee_*_L``: hip height above the knee. ``feet_split_L``:
-        horizontal ankle distance. ``view_ratio``: shoulder width over torso length (~0 side, ~0.7 front).
+        shoulder-hip-ankle angle (0 = straight body). ``hip_angle_deg``: the angle at the hip midpoint between
+        the shoulder and knee midpoints (deg, 180 = upright; a hip hinge closes it). ``knee_over_toe_*_L``: knee
+        ahead of the toes along the facing direction. ``hip_above_knee_*_L``: hip height above the knee.
+        ``feet_split_L``: horizontal ankle distance. ``view_ratio``: shoulder width over torso length (~0 side,
+        ~0.7 front).
     """
     L = float(leg_px)
     y = xy[..., 1]
@@ -185,6 +187,7 @@ def frame_features(xy: FloatArray, leg_px: float, floor_y_px: float | FloatArray
     f["shoulder_tilt_deg"] = np.degrees(np.arctan2(dyl, dxl))
     body = np.stack([sho, hip, ank], axis=-2)
     f["body_line_deg"] = 180.0 - sk.angle_deg(body, (0, 1, 2))
+    f["hip_angle_deg"] = sk.angle_deg(np.stack([sho, hip, mid("knee")], axis=-2), (0, 1, 2))
     f["feet_split_L"] = np.abs(x[..., sk.LEFT_ANKLE] - x[..., sk.RIGHT_ANKLE]) / L
     torso = np.linalg.norm(sho - hip, axis=-1)
     width = np.linalg.norm(xy[..., sk.LEFT_SHOULDER, :] - xy[..., sk.RIGHT_SHOULDER, :], axis=-1)
@@ -207,6 +210,7 @@ SIGNAL_LANDMARKS: dict[str, tuple[int, ...]] = {
     "heel_up_left_deg": (sk.LEFT_HEEL, sk.LEFT_FOOT_INDEX, sk.LEFT_ANKLE),
     "heel_up_right_deg": (sk.RIGHT_HEEL, sk.RIGHT_FOOT_INDEX, sk.RIGHT_ANKLE),
     "wrist_up_L": (sk.LEFT_WRIST, sk.RIGHT_WRIST, sk.LEFT_SHOULDER, sk.RIGHT_SHOULDER),
+    "hip_angle_deg": (sk.LEFT_SHOULDER, sk.RIGHT_SHOULDER, sk.LEFT_HIP, sk.RIGHT_HIP, sk.LEFT_KNEE, sk.RIGHT_KNEE),
 }
 
 
