@@ -213,6 +213,18 @@ def test_offset_squat_bar_tilt_on_third_rep_from_the_front() -> None:
     assert any(c.startswith("Bar tilted 9° to the right on rep 3") for c in a.feedback)
 
 
+def test_the_offset_squats_side_is_called_the_loaded_side_not_a_leg() -> None:
+    """The offset squat's side is the loaded side the user gives (both feet work): its cues say "side", a box squat's
+    say "leg"."""
+    clip = make_clip("offset_back_squat", [Plan(3.0, 0.3, 1.5) for _ in range(2)] + [Plan(1.0, 0.3, 1.5)],
+                     yaw_deg=0.0, seed=8)
+    a = analyze(clip.lm, "offset_back_squat", replace(get_exercise("offset_back_squat").targets, side="left"))
+    assert [r.side for r in a.reps] == ["left"] * 3
+    assert "Left side: 3 reps, right side: 0 (target 5 per side)." in a.feedback, a.feedback
+    assert "Left side rep 3: lowering took 1.0 s of the 4 s target." in a.feedback, a.feedback
+    assert not any(" leg" in c for c in a.feedback), a.feedback
+
+
 def test_bar_tilt_is_judged_against_the_sets_typical_bottom() -> None:
     """Seen off square-on, the squat's posture tilts the shoulder line in the image at every bottom (-1 to -5.5° on the
     rendered 45° offset squats): here -4.5° at full depth on every rep. The planted 7° tilt of rep 3 read 2.7° against

@@ -1254,12 +1254,14 @@ def _summarize(ex: Exercise, targets: Targets, reps: list[Rep], partial: list[Re
     summ["concentric_median_s"] = _median([r.concentric_s for r in reps])
     summ["timing_precision_note"] = ("phase times from a smooth-step fit to every frame of the phase; "
                                      "validated to ~0.1 s on synthetic clips, see docs/validation.md")
+    # a single-leg exercise's side is the working leg; the offset squat's (side given by the user) the loaded side
+    limb = "side" if spec.side_mode == "target" else "leg"
     if ex.single_leg and not spec.hold and any(r.side is not None for r in reps):
         lc, rc = per.get("left", {}).get("reps", 0), per.get("right", {}).get("reps", 0)
         summ["count_by_side"] = {"left": lc, "right": rc}
         if lc != rc or (targets.reps is not None and (lc != targets.reps or rc != targets.reps)):
-            tgt = f" (target {targets.reps} per leg)" if targets.reps else ""
-            fb.append(f"Left leg: {lc} reps, right leg: {rc}{tgt}.")
+            tgt = f" (target {targets.reps} per {limb})" if targets.reps else ""
+            fb.append(f"Left {limb}: {lc} reps, right {limb}: {rc}{tgt}.")
         if lc and rc:
             el, er = per["left"]["eccentric_median_s"], per["right"]["eccentric_median_s"]
             summ["asymmetry"] = {"eccentric_left_s": el, "eccentric_right_s": er,
@@ -1267,7 +1269,7 @@ def _summarize(ex: Exercise, targets: Targets, reps: list[Rep], partial: list[Re
                                  "eccentric_diff_pct": round(100.0 * (er - el) / max(el, er), 1),
                                  "count_diff": rc - lc}
             if abs(er - el) >= max(0.3, 0.1 * max(el, er)):
-                fb.append(f"Right leg eccentric {er:.1f} s vs left {el:.1f} s.")
+                fb.append(f"Right {limb} eccentric {er:.1f} s vs left {el:.1f} s.")
     elif targets.reps is not None and not spec.hold and reps and len(reps) != targets.reps:
         sets0 = _sets(reps)
         if not any(s["reps"] == targets.reps for s in sets0):
@@ -1280,7 +1282,7 @@ def _summarize(ex: Exercise, targets: Targets, reps: list[Rep], partial: list[Re
                                                      for s in sets) + " reps; rest " +
                   ", ".join(_fmt_s(r) for r in summ["rest_s"]) + ".")
     for i, r in enumerate(reps, 1):
-        who = f"{r.side.capitalize()} leg rep" if (r.side and ex.single_leg) else "Rep"
+        who = f"{r.side.capitalize()} {limb} rep" if (r.side and ex.single_leg) else "Rep"
         n = sum(1 for q in reps[:i] if q.side == r.side) if (r.side and ex.single_leg) else i
         if "fast_eccentric" in r.flags and targets.eccentric_s is not None:
             fb.append(f"{who} {n}: lowering took {r.eccentric_s:.1f} s of the {targets.eccentric_s:g} s target.")
