@@ -171,7 +171,7 @@ class Scene:
                                             cam.height * k + k - 1)
         self.look = look
         self.bg = bg  # at the frame's size; drawn large it is each pixel repeated k x k (:meth:`_bg_large`)
-        self._canvas: Image | None = None  # k > 1: the large canvas, restored only where the bodies are
+        self._canvas: Image | None = None  # k > 1: the large canvas, restored and read only where the bodies are
         self._static: tuple[tuple[_Prim, ...], Image] | None = None  # the props and the frame of background + props
 
     def px(self, p: NDArray[np.float64]) -> tuple[NDArray[np.float64], float]:
@@ -444,8 +444,10 @@ class Scene:
             for q in sorted(props, key=lambda q: -q.depth):
                 q.draw(big)
             self._static = (key, self._down(big))
-        if self._canvas is None:
-            self._canvas = self._bg_large()
+        if self._canvas is None:  # only the body box is ever read, after it is restored from the background: the
+            # rest need not hold the background (zeros are not written until drawn on: at 1280x720, k = 8, the
+            # whole background drawn large is 177 MB)
+            self._canvas = np.zeros((self.bg.shape[0] * self.k, self.bg.shape[1] * self.k, 3), np.uint8)
         k, (x0, y0, x1, y1) = self.k, box
         out = self._static[1].copy()
         if x1 > x0 and y1 > y0:
