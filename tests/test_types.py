@@ -151,3 +151,16 @@ def test_a_reps_phases_come_in_its_order_with_the_pause_between_and_round_trip_t
 def test_a_rep_with_turn_times_out_of_order_or_an_unknown_first_phase_is_refused(bad: dict[str, Any]) -> None:
     with pytest.raises(ValueError):
         Rep(None, 1.0, 2.0, 3.0, 1.0, 1.0, **bad)
+
+
+def test_the_frames_change_round_trips_and_must_have_one_value_per_frame(tmp_path: Path) -> None:
+    lm, _ = make_hops(fps=30, n_hops=2, seed=0)
+    change = np.r_[np.nan, np.linspace(1.0, 2.0, len(lm) - 1)].astype(np.float32)
+    dataclasses.replace(lm, frame_change=change).save(tmp_path / "lm.npz")
+    back = Landmarks.load(tmp_path / "lm.npz").frame_change
+    assert back is not None
+    np.testing.assert_array_equal(back, change)
+    lm.save(tmp_path / "plain.npz")
+    assert Landmarks.load(tmp_path / "plain.npz").frame_change is None
+    with pytest.raises(ValueError, match="frame_change"):
+        dataclasses.replace(lm, frame_change=change[1:])

@@ -11,8 +11,9 @@ import cv2
 import numpy as np
 import pytest
 
+from formcheck.repeats import frame_repeats
 from formcheck.types import FormcheckError
-from formcheck.video import VideoWriter, frame_times, open_video, probe, scan
+from formcheck.video import FrameChange, VideoWriter, frame_times, open_video, probe, scan
 
 
 def _write_with_pyav(path: Path, pts: list[int], time_base: Fraction, size: tuple[int, int] = (64, 48),
@@ -160,3 +161,29 @@ def test_every_footage_clip_decodes_with_increasing_timestamps(footage: Path) ->
 def test_jumprope_side_clip_metadata(footage: Path) -> None:
     meta = probe(footage / "jumprope_side_chenwr727_1.mp4")
     assert (meta.fps, meta.frame_count, meta.width, meta.height) == (25.0, 413, 640, 360)
+
+
+def test_frames_a_conversion_repeated_are_found_through_the_codec(tmp_path: Path) -> None:
+    # 25 fps film put in a 29.97 fps file: every 6th frame shows the one before it again, then h264 encodes it
+    rng = np.random.default_rng(0)
+    texture = rng.integers(0, 255, (240, 720, 3), np.uint8)
+    path = tmp_path / "converted.mp4"
+    truth = []
+    with VideoWriter(path, 30000 / 1001, 320, 240) as w:
+        film = 0
+        for k in range(120):
+            repeat = k % 6 == 5
+            truth.append(repeat)
+            film += 0 if repeat else 1
+            w.write(np.ascontiguousarray(texture[:, 4 * film:4 * film + 320]))  # the scene pans 4 px per film frame
+    change = FrameChange()
+    with open_video(path, pixel_format="rgb24") as src:
+        for frame in src:
+            change.push(frame.image)
+        fps = src.meta.fps
+    values = np.array(change.values)
+    assert np.isnan(values[0])
+    rep = frame_repeats(values, fps)
+    assert rep is not None and rep.every_n == 6 and rep.converted
+    np.testing.assert_array_equal(rep.repeated, truth)
+    assert rep.motion_fps == pytest.approx(25.0, abs=0.05)

@@ -7,12 +7,14 @@ the timing with the whole signal.
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Protocol
 
 import numpy as np
 from numpy.typing import NDArray
 
 from formcheck.exercises import Targets, get_exercise
+from formcheck.repeats import frame_repeats
 from formcheck.types import Analysis, Event, Landmarks, VideoMeta
 
 
@@ -51,10 +53,22 @@ def analyze(lm: Landmarks, exercise_id: str, targets: Targets | None = None) -> 
     if ex.kind == "contacts":
         from formcheck.contacts import analyze_contacts
 
-        return analyze_contacts(lm, ex)
-    from formcheck.reps import analyze_reps
+        out = analyze_contacts(lm, ex)
+    else:
+        from formcheck.reps import analyze_reps
 
-    return analyze_reps(lm, ex, tg)
+        out = analyze_reps(lm, ex, tg)
+    return with_frame_repeats(out, lm)
+
+
+def with_frame_repeats(out: Analysis, lm: Landmarks) -> Analysis:
+    """``out`` with the frames a frame-rate conversion repeated (:mod:`formcheck.repeats`) in its summary
+    (``frame_repeats``) and a cue, when the pose stage measured the frames' changes and enough repeat."""
+    rep = frame_repeats(lm.frame_change, lm.meta.fps)
+    if rep is None:
+        return out
+    return dataclasses.replace(out, summary=out.summary | {"frame_repeats": rep.summary()},
+                               feedback=[*out.feedback, rep.cue()])
 
 
 def make_online(exercise_id: str, meta: VideoMeta, targets: Targets | None = None) -> OnlineDetector:

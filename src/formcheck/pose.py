@@ -29,7 +29,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from formcheck.types import N_LANDMARKS, FormcheckError, Landmarks, publish
-from formcheck.video import open_video
+from formcheck.video import FrameChange, open_video
 
 log = logging.getLogger(__name__)
 
@@ -483,8 +483,10 @@ def estimate_video(
         rows: list[NDArray[np.float32] | None] = []
         trk_rows: list[NDArray[np.float32] | None] = []
         total = src.frames_hint
+        change = FrameChange()
         for frame in prefetch(src, depth=4):
             ts.append(frame.t_s)
+            change.push(frame.image)
             rows.append(est.process(frame.image, frame.t_s))
             trk_rows.append(est.last_tracked)
             if on_frame is not None:
@@ -497,7 +499,8 @@ def estimate_video(
                      est.crop_tries)
         if not ts:
             raise FormcheckError(f"{path}: no frames could be decoded")
-        return Landmarks.from_frames(ts, rows, meta, est.model_name, trk_rows if est.tracked else None)
+        lm = Landmarks.from_frames(ts, rows, meta, est.model_name, trk_rows if est.tracked else None)
+        return dataclasses.replace(lm, frame_change=np.array(change.values, np.float32))
 
 
 _T = TypeVar("_T")

@@ -297,6 +297,10 @@ class Landmarks:
     hip_track : HipTrack or None
         The hip region's vertical motion between frames tracked on the image (hip-driven rep exercises), saved
         likewise; one value per frame.
+    frame_change : (T,) float32 or None
+        How much each frame differs from the one before it (mean absolute grey-level difference, 0-255, of the two
+        frames shrunk; NaN for the first), measured by the pose stage (:class:`formcheck.video.FrameChange`) to
+        find frames a frame-rate conversion repeated (:mod:`formcheck.repeats`); None when not measured.
     """
 
     t: NDArray[np.float64]
@@ -311,6 +315,7 @@ class Landmarks:
     shoe_pitch: ShoePitch | None = None
     foot_pitch: FootPitchSeries | None = None
     hip_track: HipTrack | None = None
+    frame_change: NDArray[np.float32] | None = None
 
     def __post_init__(self) -> None:
         t = np.asarray(self.t, dtype=np.float64)
@@ -340,6 +345,10 @@ class Landmarks:
             raise ValueError(f"Landmarks.foot_pitch: expected {n} frames, got {len(self.foot_pitch)}")
         if self.hip_track is not None and len(self.hip_track) != n:
             raise ValueError(f"Landmarks.hip_track: expected {n} frames, got {len(self.hip_track)}")
+        if self.frame_change is not None:
+            fc = np.asarray(self.frame_change, dtype=np.float32)
+            _check("frame_change", fc, (n,))
+            object.__setattr__(self, "frame_change", fc)
 
     def __len__(self) -> int:
         return int(self.t.shape[0])
@@ -410,6 +419,8 @@ class Landmarks:
                           "footpitch_cc": fps.cc})
         if self.hip_track is not None:
             extra.update({"hiptrack_dy_px": self.hip_track.dy_px, "hiptrack_points": self.hip_track.points})
+        if self.frame_change is not None:
+            extra["frame_change"] = self.frame_change
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp.npz")
         os.close(fd)
         try:
@@ -459,8 +470,9 @@ class Landmarks:
                 hip = None
                 if "hiptrack_dy_px" in z:
                     hip = HipTrack(z["hiptrack_dy_px"], z["hiptrack_points"])
+                change = z["frame_change"] if "frame_change" in z else None
                 return cls(z["t"], z["xyz"], z["visibility"], z["presence"], z["world"], meta, str(z["model"]),
-                           tracked, shoe, pitch, series, hip)
+                           tracked, shoe, pitch, series, hip, change)
         except FormcheckError:
             raise
         except (OSError, ValueError, KeyError) as exc:

@@ -20,7 +20,7 @@ from typing import Any, Literal, cast
 
 # OpenCV must be loaded before PyAV: av's wheel bundles its own libxcb, and if that one is loaded first
 # OpenCV's Qt window (live mode) hangs in cv2.namedWindow.
-import cv2  # noqa: F401
+import cv2
 
 # isort: split
 import av
@@ -194,6 +194,38 @@ class VideoSource:
             if self._count == 0:
                 raise _fail(self.path, f"cannot decode video ({type(exc).__name__})") from None
             log.warning("%s: decoding stopped after %d frames: %s", self.path.name, self._count, exc)
+
+
+CHANGE_WIDTH_PX = 160
+"""Width (px) a frame is shrunk to before it is compared with the previous one: codec noise averages out and the
+comparison costs 0.1-1 ms a frame from 640x360 to 1920x1080 (the pose model takes tens of ms)."""
+
+
+class FrameChange:
+    """Streaming measure of how much each frame differs from the one before it.
+
+    The change is the mean absolute difference of the two frames' grey levels (0-255) after both are shrunk to
+    :data:`CHANGE_WIDTH_PX` wide. A frame that repeats the previous one (a frame-rate conversion, e.g. 25 fps film
+    put in a 30 fps file by showing every sixth frame twice) changes by codec noise only, far less than its
+    neighbours; :mod:`formcheck.repeats` finds those.
+    """
+
+    def __init__(self) -> None:
+        self._prev: NDArray[np.int16] | None = None
+        self.values: list[float] = []
+
+    def push(self, image: NDArray[np.uint8]) -> float:
+        """Feed the next frame (``(H, W, 3)`` RGB or BGR, or ``(H, W)`` grey); returns its change (grey levels, NaN
+        for the first frame or a frame of another size)."""
+        grey = image if image.ndim == 2 else cv2.cvtColor(image, cv2.COLOR_RGB2GRAY)
+        h, w = grey.shape[:2]
+        small = grey if w <= CHANGE_WIDTH_PX else cv2.resize(
+            grey, (CHANGE_WIDTH_PX, max(1, round(h * CHANGE_WIDTH_PX / w))), interpolation=cv2.INTER_AREA)
+        cur = np.asarray(small, np.int16)
+        prev, self._prev = self._prev, cur
+        value = float("nan") if prev is None or prev.shape != cur.shape else float(np.mean(np.abs(cur - prev)))
+        self.values.append(value)
+        return value
 
 
 def open_video(path: str | Path, pixel_format: PixelFormat = "bgr24",
