@@ -101,18 +101,16 @@ def repeated_frames(change: NDArray[np.floating]) -> NDArray[np.bool_]:
     (T,) bool, False where the frame or too few of its neighbours (fewer than 3) were measured.
     """
     c = np.asarray(change, np.float64)
-    n = c.shape[0]
-    out = np.zeros(n, bool)
-    for k in range(n):
-        if not np.isfinite(c[k]):
-            continue
-        nb = np.r_[c[max(0, k - NEIGHBOURS):k], c[k + 1:k + 1 + NEIGHBOURS]]
-        nb = nb[np.isfinite(nb)]
-        if nb.size < 3:
-            continue
-        scale = float(np.median(nb))
-        out[k] = scale > 0 and c[k] < REPEAT_RATIO * scale
-    return out
+    if c.size == 0:
+        return np.zeros(0, bool)
+    padded = np.pad(c, NEIGHBOURS, constant_values=np.nan)
+    win = np.lib.stride_tricks.sliding_window_view(padded, 2 * NEIGHBOURS + 1)
+    nb = np.delete(win, NEIGHBOURS, axis=1)  # (T, 2 NEIGHBOURS): each frame's neighbours, NaN beyond the ends
+    enough = np.sum(np.isfinite(nb), axis=1) >= 3
+    scale = np.full(c.size, np.nan)
+    with np.errstate(invalid="ignore"):
+        scale[enough] = np.nanmedian(nb[enough], axis=1)
+        return enough & np.isfinite(c) & (scale > 0) & (c < REPEAT_RATIO * scale)
 
 
 def frame_repeats(change: NDArray[np.floating] | None, fps: float) -> FrameRepeats | None:
