@@ -47,8 +47,8 @@ def main(argv: list[str] | None = None) -> int:
         if rep is None:
             print(f"| {path.stem} | {fps:.2f} | {values.size} | {n_rep} | not reported | | |")
         else:
-            kind = "yes" if rep.converted else ("in places" if rep.every_n else "no")
-            print(f"| {path.stem} | {fps:.2f} | {values.size} | {n_rep} | {rep.every_n or 'irregular'} | {kind} | "
+            kind = "yes" if rep.converted else "in places"
+            print(f"| {path.stem} | {fps:.2f} | {values.size} | {n_rep} | {rep.every_n} | {kind} | "
                   f"{rep.motion_fps:.1f} |")
     return 0
 

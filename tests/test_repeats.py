@@ -48,6 +48,13 @@ def test_repeats_in_places_are_reported_without_a_conversion_rate() -> None:
     assert "100 of its 1500 frames (every 5th frame in places)" in rep.cue()
 
 
+def test_near_still_frames_at_no_common_spacing_are_not_reported() -> None:
+    c = _changes(600, seed=6)
+    c[[10, 64, 66, 176, 223, 238, 360, 392, 507, 517, 530, 580]] = 0.01  # 2 % of the frames, every spacing different
+    assert repeated_frames(c).sum() == 12
+    assert frame_repeats(c, 60.0) is None
+
+
 def test_a_few_repeats_are_not_reported_and_no_measure_is_none() -> None:
     c = _changes(1000, seed=5)
     c[[100, 400, 700]] = 0.0

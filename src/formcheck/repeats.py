@@ -25,8 +25,9 @@ NEIGHBOURS = 3
 """Frames on each side whose changes set a frame's scale."""
 
 MIN_SHARE = 0.02
-"""Repeats are reported when at least this share of the frames repeat: a few near-still frames are not a
-conversion."""
+"""Repeats are reported when at least this share of the frames repeat, most of them at one spacing: a few
+near-still frames are not a conversion. (On a noise-free render a movement's turning point can change by less
+than a tenth of its neighbours: 10 of the 566 frames of the bundled sample, 1.8 %, at no common spacing.)"""
 
 
 @dataclass(frozen=True)
@@ -39,9 +40,8 @@ class FrameRepeats:
         True for a frame that shows the same picture as the frame before it.
     frames : int
         Frames in the video.
-    every_n : int or None
-        The typical distance between repeats in frames (6: every sixth frame repeats), None when they do not recur
-        regularly (most spacings differ).
+    every_n : int
+        The typical distance between repeats in frames (6: every sixth frame repeats).
     fps : float
         The container's frame rate (frames per second).
     motion_fps : float
@@ -54,7 +54,7 @@ class FrameRepeats:
 
     repeated: NDArray[np.bool_]
     frames: int
-    every_n: int | None
+    every_n: int
     fps: float
     motion_fps: float
     converted: bool = False
@@ -74,13 +74,13 @@ class FrameRepeats:
         """A plain-language note for the report."""
         late = (f"a repeated frame shows the moment before it, so times here can be up to {1000.0 / self.fps:.0f} ms "
                 "late. Analyse the original recording if you have it.")
-        if self.converted and self.every_n is not None:
+        if self.converted:
             return (f"This video repeats every {_ordinal(self.every_n)} frame (converted from about "
                     f"{self.motion_fps:.0f} fps to {self.fps:.0f} fps): the movement was filmed at "
                     f"{self.motion_fps:.0f} fps, and {late}")
-        where = "" if self.every_n is None else f" (every {_ordinal(self.every_n)} frame in places)"
-        return (f"This video repeats {self.count} of its {self.frames} frames{where}: the movement was sampled at "
-                f"about {self.motion_fps:.0f} fps, not {self.fps:.0f}, and {late}")
+        return (f"This video repeats {self.count} of its {self.frames} frames (every {_ordinal(self.every_n)} frame "
+                f"in places): the movement was sampled at about {self.motion_fps:.0f} fps, not {self.fps:.0f}, and "
+                f"{late}")
 
 
 def _ordinal(n: int) -> str:
@@ -125,7 +125,8 @@ def frame_repeats(change: NDArray[np.floating] | None, fps: float) -> FrameRepea
 
     Returns
     -------
-    FrameRepeats when at least :data:`MIN_SHARE` of the frames repeat, else None.
+    FrameRepeats when at least :data:`MIN_SHARE` of the frames repeat and at least half of the spacings between
+    repeats are one spacing longer than a frame, else None.
     """
     if change is None or len(change) < 2 * NEIGHBOURS + 1 or not np.isfinite(fps) or fps <= 0:
         return None
@@ -140,7 +141,9 @@ def frame_repeats(change: NDArray[np.floating] | None, fps: float) -> FrameRepea
         top = int(np.argmax(counts))
         if counts[top] >= 0.5 * gaps.size and vals[top] > 1:
             every = int(vals[top])
+    if every is None:
+        return None  # no common spacing: near-still frames, not a conversion
     share = float(rep.sum()) / n
-    converted = every is not None and abs(share - 1.0 / every) <= 0.25 / every
-    motion = fps * (1.0 - 1.0 / every) if converted and every is not None else fps * (1.0 - share)
+    converted = abs(share - 1.0 / every) <= 0.25 / every
+    motion = fps * (1.0 - 1.0 / every) if converted else fps * (1.0 - share)
     return FrameRepeats(rep, n, every, float(fps), motion, converted)
