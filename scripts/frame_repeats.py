@@ -43,12 +43,12 @@ def main(argv: list[str] | None = None) -> int:
             continue
         values = np.array(change.values)
         rep = frame_repeats(values, fps)
-        n_rep = int(repeated_frames(values).sum())
         if rep is None:
+            n_rep = int(repeated_frames(values).sum())  # below the reporting share, or at no common spacing
             print(f"| {path.stem} | {fps:.2f} | {values.size} | {n_rep} | not reported | | |")
         else:
             kind = "yes" if rep.converted else "in places"
-            print(f"| {path.stem} | {fps:.2f} | {values.size} | {n_rep} | {rep.every_n} | {kind} | "
+            print(f"| {path.stem} | {fps:.2f} | {values.size} | {rep.count} | {rep.every_n} | {kind} | "
                   f"{rep.motion_fps:.1f} |")
     return 0
 

@@ -38,8 +38,6 @@ class FrameRepeats:
     ----------
     repeated : (T,) bool
         True for a frame that shows the same picture as the frame before it.
-    frames : int
-        Frames in the video.
     every_n : int
         The typical distance between repeats in frames (6: every sixth frame repeats).
     fps : float
@@ -53,18 +51,22 @@ class FrameRepeats:
     """
 
     repeated: NDArray[np.bool_]
-    frames: int
     every_n: int
     fps: float
     motion_fps: float
-    converted: bool = False
+    converted: bool
+
+    @property
+    def frames(self) -> int:
+        """Frames in the video."""
+        return int(self.repeated.size)
 
     @property
     def count(self) -> int:
         """Number of repeated frames."""
         return int(np.sum(self.repeated))
 
-    def summary(self) -> dict[str, float | int | None]:
+    def summary(self) -> dict[str, float | int | bool]:
         """The report's entry (``summary["frame_repeats"]``)."""
         return {"repeated_frames": self.count, "frames": self.frames, "every_n_frames": self.every_n,
                 "converted": self.converted, "file_fps": self.fps, "motion_fps": self.motion_fps,
@@ -134,16 +136,13 @@ def frame_repeats(change: NDArray[np.floating] | None, fps: float) -> FrameRepea
     n = int(rep.size)
     if rep.sum() < max(2, MIN_SHARE * n):
         return None
-    gaps = np.diff(np.flatnonzero(rep))
-    every: int | None = None
-    if gaps.size:
-        vals, counts = np.unique(gaps, return_counts=True)
-        top = int(np.argmax(counts))
-        if counts[top] >= 0.5 * gaps.size and vals[top] > 1:
-            every = int(vals[top])
-    if every is None:
+    gaps = np.diff(np.flatnonzero(rep))  # at least one: two or more repeats
+    vals, counts = np.unique(gaps, return_counts=True)
+    top = int(np.argmax(counts))
+    if counts[top] < 0.5 * gaps.size or vals[top] <= 1:
         return None  # no common spacing: near-still frames, not a conversion
+    every = int(vals[top])
     share = float(rep.sum()) / n
     converted = abs(share - 1.0 / every) <= 0.25 / every
     motion = fps * (1.0 - 1.0 / every) if converted else fps * (1.0 - share)
-    return FrameRepeats(rep, n, every, float(fps), motion, converted)
+    return FrameRepeats(rep, every, float(fps), motion, converted)
